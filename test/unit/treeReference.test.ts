@@ -111,9 +111,11 @@ describe('treeReference', () => {
       const x = base({ Q: [2, -1, 0.5, 1, 1, 1], K: [-1, -2, 3, 1, 1, 1], V: [10, 20, 30, 1, 1, 1], W: [1, 0], sink_k: [0, 0], sink_v: [5, 5] });
       const d2: TreeDims = { ...dims, N: 3, D: 2 };
       // Q rows (2,-1), (0.5,1), (1,1); K rows (-1,-2), (3,1), (1,1); all leaves by first coordinate.
-      const a = referenceFine({ ...x, mask: [1, 1, 1] }, d2);
-      const b = referenceFine({ ...x, mask: [1, 1, 1] }, d2, { scale: 1 / Math.SQRT2 });
+      const a = referenceFine(x, d2);
+      const b = referenceFine(x, d2, { scale: 1 / Math.SQRT2 });
+      const c = referenceFine(x, d2, { scale: 1 });
       allClose(a.out, b.out, 0);
+      assert.ok(a.out.some((v, i) => Math.abs(v - c.out[i]) > 1e-3));
     });
 
     it('a query whose leaf holds no key returns sink_v', () => {
