@@ -1,109 +1,131 @@
-// CPU tree attention. Work is split into independent tasks (per head and
-// chunk of positions, or per leaf) handed to the caller's ParallelFor, so ORT's
-// intra-op thread pool spreads them over the cores. Nothing N×N is ever built:
-// keys are bucketed by leaf with a counting sort and each leaf attends alone.
+// CPU tree attention. Both attention kinds share one shape of computation:
+// every query of a leaf attends to the same candidate set (TF: the leaf's keys;
+// TC: the summaries on the leaf's path; both: sink and globals), so queries are
+// bucketed by leaf, each leaf's candidates are gathered once, and all its
+// queries attend to them. Nothing N×N is ever built. Work is split into
+// independent tasks handed to the caller's ParallelFor, so ORT's intra-op
+// thread pool spreads it over the cores.
 #include "tree_attention.h"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
+#include <cstring>
 #include <vector>
 
 namespace treeformer {
 namespace {
 
 constexpr int64_t kRouteChunk = 1024;  // positions routed per task
+constexpr int64_t kTasksPerHead = 64;  // leaf groups per (b, h)
 
 // Hot loops get an AVX2/FMA clone next to the baseline x86-64 one; the loader
 // picks the clone the CPU supports, so the library still runs everywhere.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define TREEFORMER_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define TREEFORMER_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define TREEFORMER_SIMD_CLONES
 #endif
 
-float dot(const float* a, const float* b, int64_t D) {
-  float s = 0.f;
-  for (int64_t d = 0; d < D; ++d) s += a[d] * b[d];
-  return s;
+// Eight floats as one value: GCC emits AVX for it in the AVX2 clone and two
+// SSE halves in the baseline one. Loads and stores go through memcpy, so no
+// alignment is assumed.
+typedef float Vec8 __attribute__((vector_size(32)));
+typedef int32_t Int8 __attribute__((vector_size(32)));
+inline Vec8 load8(const float* p) {
+  Vec8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, Vec8 v) { std::memcpy(p, &v, sizeof v); }
+inline Vec8 splat8(float x) { return Vec8{x, x, x, x, x, x, x, x}; }
+
+// e^x for x <= 0 on eight lanes: 2^k · p(r) with |r| <= ln2/2 and a degree-6
+// Taylor polynomial, relative error ~2e-7. Below -87 it returns e^-87
+// (~1e-38), which cannot matter next to the softmax's largest term, e^0 = 1.
+inline Vec8 exp_nonpositive(Vec8 x) {
+  x = x < splat8(-87.0f) ? splat8(-87.0f) : x;
+  const Vec8 magic = splat8(12582912.0f);  // 1.5·2^23: adding it rounds to an integer
+  const Vec8 k = (x * 1.44269504f + magic) - magic;
+  const Vec8 r = (x - k * 0.693145752f) - k * 1.42860677e-6f;  // x - k·ln2 in two parts
+  const Vec8 p =
+      1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+  const Int8 bits = (__builtin_convertvector(k, Int8) + 127) << 23;
+  Vec8 two_k;
+  std::memcpy(&two_k, &bits, sizeof two_k);
+  return p * two_k;
 }
 
-// The candidates every query of one leaf attends to (sink, globals outside the
-// leaf, the leaf's keys), gathered once per leaf. Keys are stored transposed,
-// [D, count], so that one query's scores vectorise across candidates with no
-// reduction; values are row-major [count, D].
+constexpr int64_t kBlock = 32;  // floats kept in registers per accumulator block
+constexpr int kVecs = kBlock / 8;  // independent FMA chains, to hide FMA latency
+int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+// The candidates every query of one leaf attends to, gathered once per leaf.
+// Keys are stored transposed, [D, capacity], so one query's scores vectorise
+// across candidates; values are row-major [capacity, padded D]. Both are
+// zero-padded to whole blocks so the inner loops need no tails.
 struct LeafCandidates {
-  int64_t D = 0, count = 0, capacity = 0;
+  int64_t D = 0, padded_D = 0, count = 0, capacity = 0;
   std::vector<float> keys_t, values, scores;
 
   void reset(int64_t dim, int64_t max_count) {
     D = dim;
+    padded_D = round_up(dim, kBlock);
     count = 0;
-    capacity = max_count;
-    keys_t.resize(static_cast<size_t>(D * capacity));
-    values.resize(static_cast<size_t>(D * capacity));
+    capacity = round_up(max_count, kBlock);
+    keys_t.assign(static_cast<size_t>(D * capacity), 0.f);
+    values.assign(static_cast<size_t>(padded_D * capacity), 0.f);
     scores.resize(static_cast<size_t>(capacity));
   }
   void add(const float* k, const float* v) {
     for (int64_t d = 0; d < D; ++d) keys_t[d * capacity + count] = k[d];
-    std::copy(v, v + D, values.begin() + count * D);
+    std::copy(v, v + D, values.begin() + count * padded_D);
     ++count;
   }
 };
 
-// out = softmax(scale · K q) V over the gathered candidates (count >= 1).
+// out[D] = softmax(scale · K q) V over the gathered candidates (count >= 1).
+// Each block of 32 scores / outputs stays in registers over the whole inner
+// dimension before it is stored.
 TREEFORMER_SIMD_CLONES
 void attend_candidates(const float* q, LeafCandidates& c, float scale, float* out) {
-  const int64_t D = c.D, C = c.count;
+  const int64_t D = c.D, C = c.count, cap = c.capacity, blocks_end = round_up(C, kBlock);
+  const float* keys_t = c.keys_t.data();
   float* scores = c.scores.data();
-  std::fill(scores, scores + C, 0.f);
-  for (int64_t d = 0; d < D; ++d) {
-    const float qd = q[d];
-    const float* kt = c.keys_t.data() + d * c.capacity;
-    for (int64_t j = 0; j < C; ++j) scores[j] += qd * kt[j];
-  }
-  float max_score = -std::numeric_limits<float>::infinity();
-  for (int64_t j = 0; j < C; ++j) max_score = std::max(max_score, scores[j] *= scale);
-  float sum = 0.f;
-  for (int64_t j = 0; j < C; ++j) sum += scores[j] = std::exp(scores[j] - max_score);
-  std::fill(out, out + D, 0.f);
-  for (int64_t j = 0; j < C; ++j) {
-    const float p = scores[j];
-    const float* v = c.values.data() + j * D;
-    for (int64_t d = 0; d < D; ++d) out[d] += p * v[d];
-  }
-  const float inv = 1.f / sum;  // sum >= 1: the best candidate contributes exp(0)
-  for (int64_t d = 0; d < D; ++d) out[d] *= inv;
-}
-
-// Streaming softmax over candidate keys: keeps the running max, the running
-// sum of exp and the weighted value sum, so candidates can come from several
-// places (sink, globals, leaf) without being gathered first.
-struct SoftmaxAccumulator {
-  int64_t D;
-  float max_score = -std::numeric_limits<float>::infinity();
-  float sum = 0.f;
-  float* acc;  // [D]
-
-  SoftmaxAccumulator(float* acc_buf, int64_t dim) : D(dim), acc(acc_buf) { std::fill(acc, acc + D, 0.f); }
-
-  void add(float score, const float* v) {
-    if (score > max_score) {
-      const float rescale = std::exp(max_score - score);  // exp(-inf) = 0 on the first key
-      sum *= rescale;
-      for (int64_t d = 0; d < D; ++d) acc[d] *= rescale;
-      max_score = score;
+  for (int64_t j0 = 0; j0 < C; j0 += kBlock) {
+    Vec8 acc[kVecs] = {};
+    for (int64_t d = 0; d < D; ++d) {
+      const Vec8 qd = splat8(q[d] * scale);
+      for (int a = 0; a < kVecs; ++a) acc[a] += qd * load8(keys_t + d * cap + j0 + 8 * a);
     }
-    const float p = std::exp(score - max_score);
-    sum += p;
-    for (int64_t d = 0; d < D; ++d) acc[d] += p * v[d];
+    for (int a = 0; a < kVecs; ++a) store8(scores + j0 + 8 * a, acc[a]);
   }
+  float max_score = scores[0];
+  for (int64_t j = 1; j < C; ++j) max_score = std::max(max_score, scores[j]);
+  Vec8 sum8 = splat8(0.f);
+  for (int64_t j = 0; j < blocks_end; j += 8) {
+    Vec8 e = exp_nonpositive(load8(scores + j) - max_score);
+    for (int k = 0; k < 8; ++k)  // padding candidates get weight 0
+      if (j + k >= C) e[k] = 0.f;
+    store8(scores + j, e);
+    sum8 += e;
+  }
+  float sum = 0.f;
+  for (int k = 0; k < 8; ++k) sum += sum8[k];
+  const float inv = 1.f / sum;  // sum >= 1: the best candidate contributes e^0
 
-  void write(float* out) const {
-    const float inv = 1.f / sum;  // sum >= 1: the max-scoring key contributes exp(0)
-    for (int64_t d = 0; d < D; ++d) out[d] = acc[d] * inv;
+  const float* values = c.values.data();
+  for (int64_t d0 = 0; d0 < D; d0 += kBlock) {
+    Vec8 acc[kVecs] = {};
+    for (int64_t j = 0; j < C; ++j) {
+      const Vec8 p = splat8(scores[j]);
+      const float* v = values + j * c.padded_D + d0;
+      for (int a = 0; a < kVecs; ++a) acc[a] += p * load8(v + 8 * a);
+    }
+    float block[kBlock];
+    for (int a = 0; a < kVecs; ++a) store8(block + 8 * a, acc[a] * inv);
+    std::copy(block, block + std::min(kBlock, D - d0), out + d0);
   }
-};
+}
 
 bool is_valid(const int64_t* mask, int64_t b, int64_t N, int64_t n) { return mask[b * N + n] != 0; }
 
@@ -146,11 +168,41 @@ struct LeafBuckets {
     for (int64_t n = 0; n < N; ++n)
       if (leaf[n] >= 0) order[static_cast<size_t>(cursor[leaf[n]]++)] = static_cast<int32_t>(n);
   }
+  int64_t size(int64_t l) const { return start[l + 1] - start[l]; }
 };
 
-void zero_padded_rows(const Dims& dims, const AttentionOutputs& out) {
-  for (int64_t row = 0; row < dims.B * dims.H * dims.N; ++row)
-    if (out.q_leaf[row] < 0) std::fill(out.out + row * dims.D, out.out + (row + 1) * dims.D, 0.f);
+// Fills `c` with the candidates of leaf `l` in head (b, h); `max_count` bounds them.
+using GatherCandidates = std::function<void(int64_t bh, int64_t l, LeafCandidates& c)>;
+using MaxCandidates = std::function<int64_t(int64_t bh, int64_t l)>;
+
+// The shared second half of both attention kinds: bucket queries by leaf, then
+// per (b, h, group of leaves) gather each leaf's candidates once and attend.
+void attend_by_leaf(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
+                    const ParallelFor& parallel_for, const MaxCandidates& max_candidates,
+                    const GatherCandidates& gather) {
+  const int64_t N = dims.N, D = dims.D, L = dims.leaves(), BH = dims.B * dims.H;
+  std::vector<LeafBuckets> queries(static_cast<size_t>(BH));
+  parallel_for(static_cast<size_t>(BH), [&](size_t bh) { queries[bh].build(out.q_leaf + bh * N, N, L); });
+
+  const int64_t leaves_per_task = std::max<int64_t>(1, L / kTasksPerHead);
+  const int64_t groups = (L + leaves_per_task - 1) / leaves_per_task;
+  parallel_for(static_cast<size_t>(BH * groups), [&](size_t task) {
+    const int64_t bh = static_cast<int64_t>(task) / groups, group = static_cast<int64_t>(task) % groups;
+    const LeafBuckets& qb = queries[bh];
+    LeafCandidates candidates;
+    const int64_t leaf_end = std::min(L, (group + 1) * leaves_per_task);
+    for (int64_t l = group * leaves_per_task; l < leaf_end; ++l) {
+      if (qb.size(l) == 0) continue;
+      candidates.reset(D, max_candidates(bh, l));
+      gather(bh, l, candidates);
+      for (int32_t qi = qb.start[l]; qi < qb.start[l + 1]; ++qi) {
+        const int64_t row = bh * N + qb.order[qi];
+        attend_candidates(in.Q + row * D, candidates, in.scale, out.out + row * D);
+      }
+    }
+  });
+  for (int64_t row = 0; row < BH * N; ++row)
+    if (out.q_leaf[row] < 0) std::fill(out.out + row * D, out.out + (row + 1) * D, 0.f);
 }
 
 }  // namespace
@@ -194,48 +246,25 @@ void tree_route(const Dims& dims, const float* X, const float* W, const float* W
 
 void tree_fine_attention(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
                          const ParallelFor& parallel_for) {
-  const int64_t B = dims.B, H = dims.H, N = dims.N, D = dims.D, L = dims.leaves();
+  const int64_t H = dims.H, N = dims.N, D = dims.D, L = dims.leaves();
   const int64_t G = std::min(in.num_global, N);
   route_queries_and_keys(dims, in, out, parallel_for);
+  std::vector<LeafBuckets> keys(static_cast<size_t>(dims.B * H));
+  parallel_for(keys.size(), [&](size_t bh) { keys[bh].build(out.k_leaf + bh * N, N, L); });
 
-  std::vector<LeafBuckets> queries(static_cast<size_t>(B * H)), keys(static_cast<size_t>(B * H));
-  parallel_for(static_cast<size_t>(B * H), [&](size_t bh) {
-    queries[bh].build(out.q_leaf + bh * N, N, L);
-    keys[bh].build(out.k_leaf + bh * N, N, L);
-  });
-
-  // One task per (b, h, group of leaves); leaves are small, so group them to
-  // keep per-task overhead (the scratch buffers) low.
-  const int64_t leaves_per_task = std::max<int64_t>(1, L / 64);
-  const int64_t groups = (L + leaves_per_task - 1) / leaves_per_task;
-  parallel_for(static_cast<size_t>(B * H * groups), [&](size_t task) {
-    const int64_t bh = static_cast<int64_t>(task) / groups, group = static_cast<int64_t>(task) % groups;
-    const int64_t b = bh / H, h = bh % H;
-    const float* Qbh = in.Q + bh * N * D;
-    const float* Kbh = in.K + bh * N * D;
-    const float* Vbh = in.V + bh * N * D;
-    const int64_t* k_leaf = out.k_leaf + bh * N;
-    const float* sink_k = in.sink_k + h * D;
-    const float* sink_v = in.sink_v + h * D;
-    const LeafBuckets& qb = queries[bh];
-    const LeafBuckets& kb = keys[bh];
-    LeafCandidates candidates;
-    const int64_t leaf_end = std::min(L, (group + 1) * leaves_per_task);
-    for (int64_t l = group * leaves_per_task; l < leaf_end; ++l) {
-      if (qb.start[l] == qb.start[l + 1]) continue;  // no query lands here
-      candidates.reset(D, 1 + G + kb.start[l + 1] - kb.start[l]);
-      candidates.add(sink_k, sink_v);
-      for (int64_t g = 0; g < G; ++g)  // globals in this leaf come with the leaf
-        if (is_valid(in.mask, b, N, g) && k_leaf[g] != l) candidates.add(Kbh + g * D, Vbh + g * D);
-      for (int32_t kj = kb.start[l]; kj < kb.start[l + 1]; ++kj)
-        candidates.add(Kbh + kb.order[kj] * D, Vbh + kb.order[kj] * D);
-      for (int32_t qi = qb.start[l]; qi < qb.start[l + 1]; ++qi) {
-        const int64_t i = qb.order[qi];
-        attend_candidates(Qbh + i * D, candidates, in.scale, out.out + (bh * N + i) * D);
-      }
-    }
-  });
-  zero_padded_rows(dims, out);
+  attend_by_leaf(
+      dims, in, out, parallel_for, [&](int64_t bh, int64_t l) { return 1 + G + keys[bh].size(l); },
+      [&](int64_t bh, int64_t l, LeafCandidates& c) {
+        const int64_t b = bh / H, h = bh % H;
+        const float* K = in.K + bh * N * D;
+        const float* V = in.V + bh * N * D;
+        const int64_t* k_leaf = out.k_leaf + bh * N;
+        c.add(in.sink_k + h * D, in.sink_v + h * D);
+        for (int64_t g = 0; g < G; ++g)  // a global key in this leaf comes with the leaf
+          if (is_valid(in.mask, b, N, g) && k_leaf[g] != l) c.add(K + g * D, V + g * D);
+        const LeafBuckets& kb = keys[bh];
+        for (int32_t kj = kb.start[l]; kj < kb.start[l + 1]; ++kj) c.add(K + kb.order[kj] * D, V + kb.order[kj] * D);
+      });
 }
 
 void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
@@ -251,8 +280,6 @@ void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const At
   std::vector<float> value_mean(key_mean.size());
   std::vector<int64_t> count(static_cast<size_t>(B * H * nodes));
   parallel_for(static_cast<size_t>(B * H), [&](size_t bh) {
-    float* ks = key_mean.data() + bh * nodes * D;
-    float* vs = value_mean.data() + bh * nodes * D;
     int64_t* c = count.data() + bh * nodes;
     std::vector<double> ksum(static_cast<size_t>(nodes * D), 0.0), vsum(ksum.size(), 0.0);
     for (int64_t j = 0; j < N; ++j) {
@@ -275,42 +302,34 @@ void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const At
         vsum[parent * D + d] += vsum[node * D + d];
       }
     }
+    float* km = key_mean.data() + bh * nodes * D;
+    float* vm = value_mean.data() + bh * nodes * D;
     for (int64_t node = 0; node < nodes; ++node) {
       if (c[node] == 0) continue;
       for (int64_t d = 0; d < D; ++d) {
-        ks[node * D + d] = static_cast<float>(ksum[node * D + d] / static_cast<double>(c[node]));
-        vs[node * D + d] = static_cast<float>(vsum[node * D + d] / static_cast<double>(c[node]));
+        km[node * D + d] = static_cast<float>(ksum[node * D + d] / static_cast<double>(c[node]));
+        vm[node * D + d] = static_cast<float>(vsum[node * D + d] / static_cast<double>(c[node]));
       }
     }
   });
 
-  const int64_t chunks = (N + kRouteChunk - 1) / kRouteChunk;
-  parallel_for(static_cast<size_t>(B * H * chunks), [&](size_t task) {
-    const int64_t bh = static_cast<int64_t>(task) / chunks, chunk = static_cast<int64_t>(task) % chunks;
-    const int64_t b = bh / H, h = bh % H;
-    const float* Kbh = in.K + bh * N * D;
-    const float* Vbh = in.V + bh * N * D;
-    const float* ks = key_mean.data() + bh * nodes * D;
-    const float* vs = value_mean.data() + bh * nodes * D;
-    const int64_t* c = count.data() + bh * nodes;
-    std::vector<float> acc(static_cast<size_t>(D));
-    const int64_t end = std::min(N, (chunk + 1) * kRouteChunk);
-    for (int64_t i = chunk * kRouteChunk; i < end; ++i) {
-      const int64_t l = out.q_leaf[bh * N + i];
-      if (l < 0) continue;
-      const float* q = in.Q + (bh * N + i) * D;
-      SoftmaxAccumulator softmax(acc.data(), D);
-      softmax.add(in.scale * dot(q, in.sink_k + h * D, D), in.sink_v + h * D);
-      for (int64_t g = 0; g < G; ++g)
-        if (is_valid(in.mask, b, N, g)) softmax.add(in.scale * dot(q, Kbh + g * D, D), Vbh + g * D);
-      for (int64_t node = M + l;; node = (node - 1) / 2) {
-        if (c[node] > 0) softmax.add(in.scale * dot(q, ks + node * D, D), vs + node * D);
-        if (node == 0) break;
-      }
-      softmax.write(out.out + (bh * N + i) * D);
-    }
-  });
-  zero_padded_rows(dims, out);
+  attend_by_leaf(
+      dims, in, out, parallel_for, [&](int64_t, int64_t) { return 1 + G + dims.depth + 1; },
+      [&](int64_t bh, int64_t l, LeafCandidates& c) {
+        const int64_t b = bh / H, h = bh % H;
+        const float* K = in.K + bh * N * D;
+        const float* V = in.V + bh * N * D;
+        c.add(in.sink_k + h * D, in.sink_v + h * D);
+        for (int64_t g = 0; g < G; ++g)
+          if (is_valid(in.mask, b, N, g)) c.add(K + g * D, V + g * D);
+        const float* km = key_mean.data() + bh * nodes * D;
+        const float* vm = value_mean.data() + bh * nodes * D;
+        const int64_t* cnt = count.data() + bh * nodes;
+        for (int64_t node = M + l;; node = (node - 1) / 2) {
+          if (cnt[node] > 0) c.add(km + node * D, vm + node * D);
+          if (node == 0) break;
+        }
+      });
 }
 
 }  // namespace treeformer
