@@ -1,0 +1,21 @@
+// stats.json (the pipeline's report as is) and stats.md (tables plus notes).
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DEFAULTS, PipelineReport } from '../pipeline';
+import { renderStatsMarkdown } from './stats';
+
+export function writeReport(out: string, report: PipelineReport, opts: typeof DEFAULTS): void {
+  fs.writeFileSync(path.join(out, 'stats.json'), JSON.stringify(report, null, 2) + '\n');
+  const c = report.corpus;
+  const notes = [
+    `Split by package (hash of the package name, ~80/10/10); the Python FAQ is test data only.`,
+    `Corpus: ${c.filesFound} files found, ${c.reservedRefused} refused as reserved for evaluation, ${c.shadowed} shadowed by an earlier root, ${c.duplicates} near-duplicates dropped, ` +
+      `skipped ${Object.entries(c.skipped).map(([k, v]) => `${v} ${k}`).join(', ')} (documents need ${opts.minDocChars}..${opts.maxDocChars} characters; the FAQ has no minimum).`,
+    `${c.docsWithoutExamples} documents gave no example; ${c.trainDocsOverBudget} training documents left out by the budget of ${opts.maxTrainTokens} estimated tokens.`,
+    `Examples dropped after tokenization: ${report.examplesDropped.emptyAnswer} with an empty answer, ${report.examplesDropped.answerInRemoved} whose answer tokens touch the removed tokens.`,
+    `Vocabulary ${report.vocabulary.version}: ${report.vocabulary.size} ids, counted on ${report.vocabulary.trainedOnChars} characters of the training split.`,
+    `Missing sources: ${c.missingSources.length ? c.missingSources.join(', ') : 'none'}.`,
+    `Seconds: ${Object.entries(report.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}.`,
+  ];
+  fs.writeFileSync(path.join(out, 'stats.md'), renderStatsMarkdown(report.splits, notes));
+}
