@@ -2,16 +2,27 @@
 // what it found, or why it could not load.
 import * as vscode from 'vscode';
 import { loadRuntime } from '../engine/runtime';
+import type { TreeformerContext } from '../extension/context';
 
-export async function showRuntimeInfo(log: vscode.LogOutputChannel): Promise<void> {
-  try {
-    const runtime = loadRuntime();
-    const device = runtime.cudaAvailable ? 'cuda available' : 'cpu only';
-    log.info(`native runtime ${runtime.dir}: ONNX Runtime ${runtime.ortVersion}, providers ${runtime.providers.join(', ')}`);
-    await vscode.window.showInformationMessage(`Treeformer runtime ready: ONNX Runtime ${runtime.ortVersion}, ${device}.`);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    log.error(message);
-    await vscode.window.showErrorMessage(`Treeformer: ${message}`);
-  }
+export interface RuntimeSummary {
+  dir: string;
+  ortVersion: string;
+  providers: string[];
+  cudaAvailable: boolean;
+}
+
+export function showRuntimeInfo(ctx: TreeformerContext) {
+  return (): RuntimeSummary | undefined => {
+    try {
+      const runtime = loadRuntime(ctx.config.nativeDir);
+      const summary = { dir: runtime.dir, ortVersion: runtime.ortVersion, providers: [...runtime.providers], cudaAvailable: runtime.cudaAvailable };
+      ctx.log.info(`native runtime ${summary.dir}: ONNX Runtime ${summary.ortVersion}, providers ${summary.providers.join(', ')}`);
+      const device = summary.cudaAvailable ? 'cuda available' : 'cpu only';
+      void vscode.window.showInformationMessage(`Treeformer runtime ready: ONNX Runtime ${summary.ortVersion}, ${device}.`);
+      return summary;
+    } catch (err) {
+      ctx.reportError(new Error(`Treeformer's native runtime could not load: ${err instanceof Error ? err.message : String(err)}`));
+      return undefined;
+    }
+  };
 }

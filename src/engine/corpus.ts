@@ -1,0 +1,125 @@
+// The engine's memory of files: text, tokens, windows and (once indexed) leaf
+// bags, keyed by content hash. A file whose size, mtime and inode are
+// unchanged is not read again; a file whose bytes are unchanged is not
+// tokenized again; an indexed entry on disk is reused across processes.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import { throwIfAborted } from './errors';
+import type { FoundFile } from './discovery/discover';
+import type { LeafBags } from './index/leafBags';
+import type { EntryStore } from './index/entryStore';
+import { LineIndex } from './lines';
+import type { Tokenizer } from './tokenizer';
+import type { Progress } from './types';
+import { splitIntoWindows, TokenWindow, WindowShape } from './windows';
+
+export interface FileContent {
+  hash: string;
+  text: string;
+  lines: LineIndex;
+  tokens: { ids: Int32Array; starts: Int32Array; ends: Int32Array };
+  windows: TokenWindow[];
+  /** One leaf bag per window, once the file has been indexed. */
+  bags?: LeafBags;
+}
+
+/** A file of the current request: where it is and what it holds. */
+export interface CorpusFile {
+  path: string;
+  content: FileContent;
+}
+
+interface StatKey {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  hash: string;
+}
+
+/** Tokens kept in memory across requests before old contents are dropped. */
+const MEMORY_BUDGET_TOKENS = 8_000_000;
+
+export class Corpus {
+  private readonly byHash = new Map<string, FileContent>();
+  private readonly byPath = new Map<string, StatKey>();
+  private tokensHeld = 0;
+
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    private readonly windowShape: WindowShape,
+    private readonly store: EntryStore | undefined,
+  ) {}
+
+  /** Contents of the found files, in order. */
+  async load(
+    found: readonly FoundFile[],
+    signal?: AbortSignal,
+    onProgress?: (p: Progress) => void,
+  ): Promise<CorpusFile[]> {
+    const files: CorpusFile[] = [];
+    for (const [i, f] of found.entries()) {
+      throwIfAborted(signal);
+      files.push({ path: f.path, content: await this.contentOf(f.path) });
+      onProgress?.({ phase: 'tokenize', done: i + 1, total: found.length, file: f.path });
+    }
+    this.evict(new Set(files.map((f) => f.content.hash)));
+    return files;
+  }
+
+  /** Records a file's freshly computed leaf bags (and writes its entry when there is a store). */
+  async saveBags(content: FileContent, bags: LeafBags): Promise<void> {
+    content.bags = bags;
+    await this.store?.save({ hash: content.hash, tokens: content.tokens, bags });
+  }
+
+  private async contentOf(file: string): Promise<FileContent> {
+    const stat = await fs.promises.stat(file);
+    const known = this.byPath.get(file);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ino === stat.ino) {
+      const held = this.touch(known.hash);
+      if (held) return held;
+    }
+    const bytes = await fs.promises.readFile(file);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    this.byPath.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, hash });
+    const held = this.touch(hash);
+    if (held) return held;
+    const text = new TextDecoder('utf-8').decode(bytes);
+    const stored = await this.store?.load(hash);
+    const tokens = stored?.tokens ?? this.tokenizer.encode(text);
+    const content: FileContent = {
+      hash,
+      text,
+      lines: new LineIndex(text),
+      tokens,
+      windows: splitIntoWindows(tokens, this.windowShape),
+      bags: stored?.bags,
+    };
+    if (content.bags && content.bags.offsets.length !== content.windows.length + 1) {
+      // Written with another window shape: the tokens stand, the routing does not.
+      content.bags = undefined;
+    }
+    this.byHash.set(hash, content);
+    this.tokensHeld += tokens.ids.length;
+    return content;
+  }
+
+  /** Marks a content as recently used (Map order is the LRU order). */
+  private touch(hash: string): FileContent | undefined {
+    const content = this.byHash.get(hash);
+    if (content) {
+      this.byHash.delete(hash);
+      this.byHash.set(hash, content);
+    }
+    return content;
+  }
+
+  private evict(inUse: Set<string>): void {
+    for (const [hash, content] of this.byHash) {
+      if (this.tokensHeld <= MEMORY_BUDGET_TOKENS) break;
+      if (inUse.has(hash)) continue;
+      this.byHash.delete(hash);
+      this.tokensHeld -= content.tokens.ids.length;
+    }
+  }
+}

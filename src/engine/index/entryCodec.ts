@@ -1,0 +1,105 @@
+// Binary form of one file's index entry: its tokens and the leaf bags of its
+// windows. The file ends with a SHA-256 of everything before it, so a
+// truncated or damaged entry is detected and never trusted.
+//
+//   "TFIX" | u32 format | u32 header bytes | header JSON | pad to 4
+//   | ids i32[t] | starts i32[t] | ends i32[t]
+//   | offsets u32[w+1] | keys u32[e] | counts u16[e] | pad to 4 | sha256
+import { createHash } from 'crypto';
+import type { LeafBags } from './leafBags';
+
+export const ENTRY_FORMAT = 1;
+const MAGIC = 'TFIX';
+const CHECKSUM_BYTES = 32;
+
+export interface IndexEntry {
+  /** SHA-256 (hex) of the file's bytes. */
+  hash: string;
+  tokens: { ids: Int32Array; starts: Int32Array; ends: Int32Array };
+  /** One bag per window, in window order. */
+  bags: LeafBags;
+}
+
+export class CorruptEntryError extends Error {
+  constructor(what: string) {
+    super(`corrupt index entry: ${what}`);
+    this.name = 'CorruptEntryError';
+  }
+}
+
+interface Header {
+  hash: string;
+  tokens: number;
+  windows: number;
+  entries: number;
+}
+
+export function encodeEntry(entry: IndexEntry): Buffer {
+  const t = entry.tokens.ids.length;
+  const w = entry.bags.offsets.length - 1;
+  const e = entry.bags.keys.length;
+  const header: Header = { hash: entry.hash, tokens: t, windows: w, entries: e };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), u32(ENTRY_FORMAT), u32(headerBytes.length), headerBytes];
+  parts.push(Buffer.alloc(pad4(12 + headerBytes.length)));
+  for (const a of [entry.tokens.ids, entry.tokens.starts, entry.tokens.ends, entry.bags.offsets, entry.bags.keys]) {
+    parts.push(bytesOf(a));
+  }
+  parts.push(bytesOf(entry.bags.counts), Buffer.alloc(pad4(e * 2)));
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+}
+
+/** Decodes and verifies an entry; `expectedHash` must match the one it was written for. */
+export function decodeEntry(buf: Buffer, expectedHash: string): IndexEntry {
+  if (buf.length < 12 + CHECKSUM_BYTES) throw new CorruptEntryError(`${buf.length} bytes is too short`);
+  const body = buf.subarray(0, buf.length - CHECKSUM_BYTES);
+  const checksum = createHash('sha256').update(body).digest();
+  if (!checksum.equals(buf.subarray(buf.length - CHECKSUM_BYTES))) throw new CorruptEntryError('checksum mismatch');
+  if (buf.toString('latin1', 0, 4) !== MAGIC) throw new CorruptEntryError('bad magic');
+  const format = buf.readUInt32LE(4);
+  if (format !== ENTRY_FORMAT) throw new CorruptEntryError(`format ${format}, expected ${ENTRY_FORMAT}`);
+  const headerLength = buf.readUInt32LE(8);
+  let header: Header;
+  try {
+    header = JSON.parse(buf.toString('utf8', 12, 12 + headerLength)) as Header;
+  } catch {
+    throw new CorruptEntryError('unreadable header');
+  }
+  if (header.hash !== expectedHash) throw new CorruptEntryError(`written for ${header.hash}, expected ${expectedHash}`);
+  const { tokens: t, windows: w, entries: e } = header;
+  let at = 12 + headerLength + pad4(12 + headerLength);
+  const expected = at + 4 * (3 * t + w + 1 + e) + 2 * e + pad4(2 * e) + CHECKSUM_BYTES;
+  if (![t, w, e].every((n) => Number.isInteger(n) && n >= 0) || expected !== buf.length) {
+    throw new CorruptEntryError(`length ${buf.length} does not match its header (${expected})`);
+  }
+  const take = <T>(make: (b: ArrayBuffer) => T, bytes: number): T => {
+    // Copy out: the file buffer's offset need not be aligned for typed arrays.
+    const copy = new Uint8Array(bytes);
+    copy.set(buf.subarray(at, at + bytes));
+    at += bytes;
+    return make(copy.buffer);
+  };
+  const ids = take((b) => new Int32Array(b), 4 * t);
+  const starts = take((b) => new Int32Array(b), 4 * t);
+  const ends = take((b) => new Int32Array(b), 4 * t);
+  const offsets = take((b) => new Uint32Array(b), 4 * (w + 1));
+  const keys = take((b) => new Uint32Array(b), 4 * e);
+  const counts = take((b) => new Uint16Array(b), 2 * e);
+  if (offsets[0] !== 0 || offsets[w] !== e) throw new CorruptEntryError('window offsets out of range');
+  return { hash: header.hash, tokens: { ids, starts, ends }, bags: { offsets, keys, counts } };
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n, 0);
+  return b;
+}
+
+function pad4(n: number): number {
+  return (4 - (n % 4)) % 4;
+}
+
+function bytesOf(a: Int32Array | Uint32Array | Uint16Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}

@@ -1,0 +1,87 @@
+// The model card (DESIGN §6): `<model>.json` beside `<model>.onnx`. The engine
+// reads only the fields below and names any that is missing or malformed.
+import * as fs from 'fs';
+import * as path from 'path';
+import { EngineError } from '../errors';
+
+export interface ModelCard {
+  /** The card file itself. */
+  file: string;
+  /** Longest input (question side + document tokens) the engine may feed. */
+  maxWindow: number;
+  /** G: the question side ([CLS] question [SEP] PAD…) always spans exactly G positions. */
+  questionLength: number;
+  layers: number;
+  heads: number;
+  treeDepth: number;
+  vocabSize: number;
+  /** Absolute path of the vocabulary the card names (relative to the card's folder). */
+  vocabPath: string;
+  vocabVersion: string;
+}
+
+export function cardPathFor(modelPath: string): string {
+  return path.join(path.dirname(modelPath), `${path.basename(modelPath, path.extname(modelPath))}.json`);
+}
+
+export function readModelCard(modelPath: string): ModelCard {
+  const file = cardPathFor(modelPath);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
+    throw new EngineError('model-invalid', `model card ${file}: ${why} (the card sits beside the .onnx, same name, .json)`);
+  }
+  const card = new CardReader(file, json);
+  const config = card.object('config');
+  const tokenizer = card.object('tokenizer');
+  return {
+    file,
+    maxWindow: card.positiveInt(config, 'config', ['max_window']),
+    // The model package names it question_len; question_tokens is accepted as an alias.
+    questionLength: card.positiveInt(config, 'config', ['question_len', 'question_tokens']),
+    layers: card.positiveInt(config, 'config', ['n_layer']),
+    heads: card.positiveInt(config, 'config', ['n_head']),
+    treeDepth: card.positiveInt(config, 'config', ['tree_depth']),
+    vocabSize: card.positiveInt(config, 'config', ['vocab_size']),
+    vocabPath: path.resolve(path.dirname(file), card.string(tokenizer, 'tokenizer', 'vocab')),
+    vocabVersion: card.string(tokenizer, 'tokenizer', 'version'),
+  };
+}
+
+class CardReader {
+  constructor(
+    private readonly file: string,
+    private readonly json: unknown,
+  ) {}
+
+  object(key: string): Record<string, unknown> {
+    const value = isObject(this.json) ? this.json[key] : undefined;
+    if (!isObject(value)) this.fail(`lacks the object "${key}"`);
+    return value as Record<string, unknown>;
+  }
+
+  positiveInt(section: Record<string, unknown>, sectionName: string, keys: string[]): number {
+    const key = keys.find((k) => k in section);
+    const value = key === undefined ? undefined : section[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      this.fail(`needs ${sectionName}.${keys[0]} as a positive integer, found ${JSON.stringify(value)}`);
+    }
+    return value as number;
+  }
+
+  string(section: Record<string, unknown>, sectionName: string, key: string): string {
+    const value = section[key];
+    if (typeof value !== 'string' || value === '') this.fail(`needs ${sectionName}.${key} as a string`);
+    return value as string;
+  }
+
+  private fail(what: string): never {
+    throw new EngineError('model-invalid', `model card ${this.file} ${what}`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

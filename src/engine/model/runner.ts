@@ -1,0 +1,90 @@
+// One model run per window through an onnxruntime-common session (the native
+// backend runs it on ONNX Runtime's threads, off the JS thread).
+import { InferenceSession, Tensor } from 'onnxruntime-common';
+import { EngineError } from '../errors';
+import type { ModelInput } from './inputs';
+
+export interface ModelOutput {
+  start: Float32Array;
+  end: Float32Array;
+  /** leaf_ids [layers, heads, N] (query leaf of every position), when asked for. */
+  leaves?: Int32Array;
+}
+
+export interface TreeShape {
+  layers: number;
+  heads: number;
+  /** Leaves per tree (2^depth). */
+  leaves: number;
+}
+
+export interface ModelRunner {
+  readonly shape: TreeShape;
+  run(input: ModelInput, withLeaves: boolean): Promise<ModelOutput>;
+  dispose(): Promise<void>;
+}
+
+const INPUTS = ['input_ids', 'segment_ids', 'attention_mask'];
+const OUTPUTS = ['start_logits', 'end_logits', 'leaf_ids'];
+
+export class SessionRunner implements ModelRunner {
+  private released = false;
+
+  constructor(
+    private readonly session: InferenceSession,
+    readonly shape: TreeShape,
+    private readonly label: string,
+  ) {
+    const missingIn = INPUTS.filter((n) => !session.inputNames.includes(n));
+    const missingOut = OUTPUTS.filter((n) => !session.outputNames.includes(n));
+    if (missingIn.length > 0 || missingOut.length > 0) {
+      throw new EngineError(
+        'model-invalid',
+        `${label} is not a Treeformer QA model: missing ${[...missingIn.map((n) => `input ${n}`), ...missingOut.map((n) => `output ${n}`)].join(', ')}`,
+      );
+    }
+  }
+
+  async run(input: ModelInput, withLeaves: boolean): Promise<ModelOutput> {
+    const n = input.inputIds.length;
+    const feeds = {
+      input_ids: new Tensor('int64', input.inputIds, [1, n]),
+      segment_ids: new Tensor('int64', input.segmentIds, [1, n]),
+      attention_mask: new Tensor('int64', input.attentionMask, [1, n]),
+    };
+    const fetches = withLeaves ? OUTPUTS : OUTPUTS.slice(0, 2);
+    const out = await this.session.run(feeds, fetches);
+    const start = this.floats(out.start_logits, n);
+    const end = this.floats(out.end_logits, n);
+    if (!withLeaves) return { start, end };
+    return { start, end, leaves: this.leafIds(out.leaf_ids, n) };
+  }
+
+  async dispose(): Promise<void> {
+    // Releasing a native session twice would free it twice.
+    if (this.released) return;
+    this.released = true;
+    await this.session.release();
+  }
+
+  private floats(t: Tensor, n: number): Float32Array {
+    if (t.type !== 'float32' || t.data.length !== n) {
+      throw new EngineError('model-invalid', `${this.label}: logits are ${t.type} [${t.dims.join(',')}], expected float32 [1,${n}]`);
+    }
+    return t.data as Float32Array;
+  }
+
+  private leafIds(t: Tensor, n: number): Int32Array {
+    const { layers, heads } = this.shape;
+    if (t.type !== 'int64' || t.dims.length !== 3 || t.dims[0] !== layers || t.dims[1] !== heads || t.dims[2] !== n) {
+      throw new EngineError(
+        'model-invalid',
+        `${this.label}: leaf_ids is ${t.type} [${t.dims.join(',')}], expected int64 [${layers},${heads},${n}] per the model card`,
+      );
+    }
+    const data = t.data as BigInt64Array;
+    const leaves = new Int32Array(data.length);
+    for (let i = 0; i < data.length; i++) leaves[i] = Number(data[i]);
+    return leaves;
+  }
+}

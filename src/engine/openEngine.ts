@@ -1,0 +1,93 @@
+// Opens the engine from a model file: card, vocabulary, native session and
+// (when a cache folder is given) the on-disk workspace index.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { EngineError } from './errors';
+import { ENTRY_FORMAT } from './index/entryCodec';
+import { EntryStore } from './index/entryStore';
+import { ModelCard, readModelCard } from './model/card';
+import { SessionRunner } from './model/runner';
+import { Engine } from './qaEngine';
+import { loadRuntime, ModelLoadError, openModel } from './runtime';
+import { Tokenizer } from './tokenizer';
+import type { EngineOptions } from './types';
+import { WINDOW_SIZE, WINDOW_STRIDE, WindowShape } from './windows';
+
+export async function openEngine(options: EngineOptions): Promise<Engine> {
+  const modelPath = path.resolve(options.modelPath);
+  if (!fs.existsSync(modelPath)) {
+    throw new EngineError('model-missing', `model not found: ${modelPath} (train and export it, or give another model)`);
+  }
+  const card = readModelCard(modelPath);
+  const tokenizer = loadTokenizer(options.vocabPath ? path.resolve(options.vocabPath) : card.vocabPath, card);
+  const modelBytes = await fs.promises.readFile(modelPath);
+  if (modelBytes.length === 0) throw new EngineError('model-invalid', `model file is empty: ${modelPath}`);
+  const device = options.device ?? 'auto';
+  if (device === 'cuda' && !loadRuntime(options.nativeDir).cudaAvailable) {
+    throw new EngineError('device-unavailable', "device 'cuda' was asked for, but ONNX Runtime's CUDA execution provider is not installed");
+  }
+  let opened;
+  try {
+    opened = await openModel(modelBytes, { device, nativeDir: options.nativeDir });
+  } catch (err) {
+    if (err instanceof ModelLoadError) throw new EngineError('model-invalid', `${modelPath}: ${err.message}`);
+    throw err;
+  }
+  const shape = { layers: card.layers, heads: card.heads, leaves: 2 ** card.treeDepth };
+  const runner = new SessionRunner(opened.session, shape, modelPath);
+  const windowShape = windowShapeFor(card);
+  let store: EntryStore | undefined;
+  if (options.cacheDir) {
+    store = new EntryStore(path.join(path.resolve(options.cacheDir), cacheKey(modelBytes, card, windowShape)));
+    await store.open();
+  }
+  return new Engine({
+    runner,
+    tokenizer,
+    device: opened.device,
+    questionLength: card.questionLength,
+    windowShape,
+    store,
+    discovery: { include: options.include, exclude: options.exclude, maxFileBytes: options.maxFileBytes },
+  });
+}
+
+function loadTokenizer(vocabPath: string, card: ModelCard): Tokenizer {
+  if (!fs.existsSync(vocabPath)) {
+    throw new EngineError('vocabulary-missing', `vocabulary not found: ${vocabPath} (named by ${card.file})`);
+  }
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = Tokenizer.fromFile(vocabPath);
+  } catch (err) {
+    throw new EngineError('vocabulary-invalid', `vocabulary ${vocabPath}: ${(err as Error).message}`);
+  }
+  if (tokenizer.version !== card.vocabVersion) {
+    throw new EngineError(
+      'vocabulary-invalid',
+      `vocabulary ${vocabPath} is version '${tokenizer.version}', but the model was trained with '${card.vocabVersion}'`,
+    );
+  }
+  if (tokenizer.vocabSize > card.vocabSize) {
+    throw new EngineError('vocabulary-invalid', `vocabulary ${vocabPath} has ${tokenizer.vocabSize} ids, the model only ${card.vocabSize}`);
+  }
+  return tokenizer;
+}
+
+/** The standard windows, shrunk when the model's maximum input cannot hold them. */
+export function windowShapeFor(card: Pick<ModelCard, 'maxWindow' | 'questionLength'>): WindowShape {
+  const room = card.maxWindow - card.questionLength;
+  if (room < 1) throw new EngineError('model-invalid', `max_window ${card.maxWindow} leaves no room after the question side (${card.questionLength})`);
+  if (room >= WINDOW_SIZE) return { size: WINDOW_SIZE, stride: WINDOW_STRIDE };
+  return { size: room, stride: Math.max(1, Math.floor((room * WINDOW_STRIDE) / WINDOW_SIZE)) };
+}
+
+/** Index entries are only valid for one model, vocabulary, window shape and entry format. */
+function cacheKey(modelBytes: Buffer, card: ModelCard, windows: WindowShape): string {
+  const hash = createHash('sha256')
+    .update(modelBytes)
+    .update(JSON.stringify({ vocab: card.vocabVersion, windows, format: ENTRY_FORMAT }))
+    .digest('hex');
+  return `model-${hash.slice(0, 16)}`;
+}

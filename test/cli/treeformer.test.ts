@@ -1,0 +1,170 @@
+// `treeformer` end to end: the compiled CLI in a child process, on the tiny
+// test model: the DESIGN §8 JSON, the readable list, the index command, every
+// error's message and exit code, and Ctrl-C.
+import * as assert from 'assert';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeQaTestModel, WrittenTestModel } from '../support/qaModel';
+
+const CLI = path.resolve(__dirname, '../../src/cli/treeformer.js');
+const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/engine/harbour-log.txt');
+const QUESTION = 'When silver clock yellow garden ancient';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function treeformer(args: string[], options: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, TREEFORMER_CACHE: undefined } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      options.onStderr?.(stderr, child);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('treeformer CLI', function () {
+  this.timeout(60000);
+  let scratch: string;
+  let model: WrittenTestModel;
+
+  before(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'treeformer-cli-'));
+    model = writeQaTestModel(path.join(scratch, 'model'));
+  });
+  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  const ask = (paths: string[], ...extra: string[]) =>
+    treeformer(['ask', ...paths, '--question', QUESTION, '--model', model.modelPath, '--device', 'cpu', ...extra]);
+
+  it('--json prints exactly one DESIGN §8 object', async () => {
+    const run = await ask([FIXTURE], '--top', '3', '--json');
+    assert.strictEqual(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout);
+    assert.deepStrictEqual(Object.keys(out), ['answers', 'stats']);
+    assert.deepStrictEqual(Object.keys(out.stats), ['tokens', 'windows', 'ms']);
+    assert.ok(Number.isInteger(out.stats.tokens) && out.stats.tokens > 0 && Number.isInteger(out.stats.ms));
+    assert.strictEqual(out.answers.length, 3);
+    for (const a of out.answers) {
+      assert.deepStrictEqual(Object.keys(a), ['file', 'startLine', 'endLine', 'score', 'text']);
+      assert.strictEqual(a.file, FIXTURE);
+      assert.ok(Number.isInteger(a.startLine) && a.startLine >= 1 && a.endLine >= a.startLine);
+      assert.strictEqual(typeof a.score, 'number');
+    }
+    assert.deepStrictEqual([out.answers[0].startLine, out.answers[0].endLine], [122, 122]);
+    assert.strictEqual(out.answers[0].text, 'In the yellow garden an ancient silver clock');
+    assert.strictEqual(run.stdout.trim().split('\n').length, 1, 'one line, one object');
+  });
+
+  it('prints a readable list without --json', async () => {
+    const run = await ask([FIXTURE], '--top', '1');
+    assert.strictEqual(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^1\. .*harbour-log\.txt:122 {2}\(score -?\d+\.\d{3}\)\n {3}122 \| In the yellow garden/);
+    assert.match(run.stdout, /\d+ tokens, \d+ windows read, \d+ ms/);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const run = await treeformer(['--help']);
+    assert.strictEqual(run.code, 0);
+    assert.match(run.stdout, /^usage:\n {2}treeformer ask <path>\.\.\. --question/);
+  });
+
+  it('index builds the cache, then finds every file unchanged', async () => {
+    const cache = path.join(scratch, 'cache');
+    const args = ['index', path.dirname(FIXTURE), '--cache', cache, '--model', model.modelPath, '--device', 'cpu'];
+    const first = await treeformer(args);
+    assert.strictEqual(first.code, 0, first.stderr);
+    assert.match(first.stdout, /indexed 1 files \(0 unchanged\)/);
+    const second = await treeformer(args);
+    assert.match(second.stdout, /indexed 1 files \(1 unchanged\)/);
+    const staged = await ask([path.dirname(FIXTURE)], '--cache', cache, '--json');
+    assert.strictEqual(staged.code, 0, staged.stderr);
+    assert.deepStrictEqual(JSON.parse(staged.stdout).answers[0].startLine, 122);
+  });
+
+  describe('errors: a message on stderr and a non-zero exit', () => {
+    const expectError = (run: Run, code: number, message: RegExp) => {
+      assert.strictEqual(run.code, code, `exit ${run.code}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.strictEqual(run.stdout, '');
+    };
+
+    it('bad usage', async () => {
+      expectError(await treeformer(['ask', FIXTURE]), 2, /ask needs --question/);
+      expectError(await treeformer(['frobnicate', FIXTURE]), 2, /unknown command 'frobnicate'/);
+      expectError(await treeformer(['ask', FIXTURE, '-q', 'x', '--top', '0']), 2, /--top must be a positive integer/);
+      expectError(await treeformer(['ask', FIXTURE, '-q', 'x', '--device', 'tpu']), 2, /--device must be auto, cpu or cuda/);
+    });
+
+    it('a missing path', async () => {
+      expectError(await ask([path.join(scratch, 'nowhere.txt')]), 3, /no such file or folder: .*nowhere\.txt/);
+    });
+
+    it('an empty file', async () => {
+      const empty = path.join(scratch, 'empty.md');
+      fs.writeFileSync(empty, '');
+      expectError(await ask([empty]), 4, /nothing to read: .*empty\.md is empty/);
+    });
+
+    it('a folder with only binaries', async () => {
+      const bins = path.join(scratch, 'bins');
+      fs.mkdirSync(bins, { recursive: true });
+      fs.writeFileSync(path.join(bins, 'a.o'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0]));
+      fs.writeFileSync(path.join(bins, 'b.png'), Buffer.from([0x89, 0x50, 0, 0]));
+      expectError(await ask([bins]), 4, /nothing to read: all 2 files were skipped \(2 binary\)/);
+    });
+
+    it('a missing model, a corrupt model', async () => {
+      expectError(
+        await treeformer(['ask', FIXTURE, '-q', 'x', '--model', path.join(scratch, 'none.onnx')]),
+        5,
+        /model not found: .*none\.onnx/,
+      );
+      const broken = path.join(scratch, 'broken');
+      const copy = writeQaTestModel(broken);
+      fs.writeFileSync(copy.modelPath, Buffer.from('definitely not protobuf'));
+      expectError(await treeformer(['ask', FIXTURE, '-q', 'x', '--model', copy.modelPath, '--device', 'cpu']), 5, /cannot open/);
+    });
+
+    it('a missing vocabulary', async () => {
+      const noVocab = path.join(scratch, 'novocab');
+      const copy = writeQaTestModel(noVocab);
+      fs.rmSync(copy.vocabPath);
+      expectError(await treeformer(['ask', FIXTURE, '-q', 'x', '--model', copy.modelPath]), 6, /vocabulary not found/);
+    });
+  });
+
+  it('Ctrl-C stops a long run cleanly with exit 130', async function () {
+    // Documents long enough that the read takes many seconds (progress on a pipe shows every 3 s).
+    const big = path.join(scratch, 'big');
+    fs.mkdirSync(big);
+    const chunk = fs.readFileSync(FIXTURE, 'utf8').repeat(300);
+    for (const name of ['one.txt', 'two.txt']) fs.writeFileSync(path.join(big, name), chunk);
+    let sent = false;
+    const started = Date.now();
+    const run = await treeformer(['ask', big, '--question', QUESTION, '--model', model.modelPath, '--device', 'cpu'], {
+      onStderr: (text, child) => {
+        // Progress shows the read has begun; interrupt it.
+        if (!sent && /windows read/.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    assert.ok(sent, `no progress seen before the end: ${run.stderr}`);
+    assert.strictEqual(run.code, 130, run.stderr);
+    assert.match(run.stderr, /cancelled/);
+    assert.strictEqual(run.stdout, '');
+    assert.ok(Date.now() - started < 60000);
+  });
+});

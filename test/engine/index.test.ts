@@ -1,0 +1,228 @@
+// The workspace index: entry format and checksums, crash-safe store,
+// incremental updates, corrupt entries rebuilt, and the tree-routed first stage.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CorruptEntryError, decodeEntry, encodeEntry, IndexEntry } from '../../src/engine/index/entryCodec';
+import { EntryStore } from '../../src/engine/index/entryStore';
+import { bagOfPositions, leafKey, packBags, SIGNATURE_BIT, signatureKey } from '../../src/engine/index/leafBags';
+import { LeafPostings } from '../../src/engine/index/stage1';
+import { openQaTestEngine, TestEngine } from '../support/qaModel';
+
+const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/engine/harbour-log.txt');
+const QUESTION = 'When silver clock yellow garden ancient';
+const TARGET_LINE = 122;
+const SMALL_WINDOWS = { size: 64, stride: 48 };
+const HASH = 'ab'.repeat(32);
+
+function sampleEntry(hash = HASH): IndexEntry {
+  return {
+    hash,
+    tokens: { ids: Int32Array.from([5, 6, 7]), starts: Int32Array.from([0, 2, 3]), ends: Int32Array.from([2, 3, 7]) },
+    bags: packBags([
+      { keys: Uint32Array.from([1, 9]), counts: Uint16Array.from([2, 1]) },
+      { keys: Uint32Array.from([4]), counts: Uint16Array.from([3]) },
+    ]),
+  };
+}
+
+describe('index entries', () => {
+  it('round-trip through their binary form', () => {
+    const entry = sampleEntry();
+    assert.deepStrictEqual(decodeEntry(encodeEntry(entry), HASH), entry);
+  });
+
+  it('detect a flipped byte, a truncation and an entry written for other content', () => {
+    const bytes = encodeEntry(sampleEntry());
+    const flipped = Buffer.from(bytes);
+    flipped[40] ^= 1;
+    assert.throws(() => decodeEntry(flipped, HASH), CorruptEntryError);
+    assert.throws(() => decodeEntry(bytes.subarray(0, bytes.length - 5), HASH), /checksum mismatch/);
+    assert.throws(() => decodeEntry(bytes.subarray(0, 10), HASH), /too short/);
+    assert.throws(() => decodeEntry(bytes, 'cd'.repeat(32)), /written for/);
+  });
+});
+
+describe('leaf bags and postings', () => {
+  const shape = { layers: 2, heads: 2, leaves: 4 };
+
+  it('bag the (layer, head, leaf) keys and layer signatures of a range of positions, leaving out padding', () => {
+    // leaf_ids [2 layers, 2 heads, 4 positions]; position 0 is outside the range, position 3 is padded (−1).
+    const leaves = Int32Array.from([
+      0, 1, 1, -1, /* layer 0 head 0 */ 3, 2, 2, -1, /* layer 0 head 1 */
+      0, 0, 0, -1, /* layer 1 head 0 */ 1, 1, 2, -1, /* layer 1 head 1 */
+    ]);
+    const bag = bagOfPositions(leaves, shape, 4, 1, 4);
+    const expected = new Map<number, number>([
+      [leafKey(shape, 0, 0, 1), 2],
+      [leafKey(shape, 0, 1, 2), 2],
+      [leafKey(shape, 1, 0, 0), 2],
+      [leafKey(shape, 1, 1, 1), 1],
+      [leafKey(shape, 1, 1, 2), 1],
+      [signatureKey(0, [1, 2]), 2],
+      [signatureKey(1, [0, 1]), 1],
+      [signatureKey(1, [0, 2]), 1],
+    ]);
+    assert.strictEqual(expected.size, 8, 'the signatures are distinct keys');
+    assert.deepStrictEqual([...bag.keys], [...expected.keys()].sort((a, b) => a - b));
+    assert.deepStrictEqual([...bag.counts], [...bag.keys].map((k) => expected.get(k)));
+  });
+
+  it('signature keys are apart from leaf keys and depend on the layer and every head', () => {
+    const sig = signatureKey(0, [1, 2]);
+    assert.ok(sig >= SIGNATURE_BIT && leafKey(shape, 1, 1, 3) < SIGNATURE_BIT);
+    assert.notStrictEqual(sig, signatureKey(1, [1, 2]));
+    assert.notStrictEqual(sig, signatureKey(0, [2, 1]));
+  });
+
+  it('rank windows by shared leaves, rare leaves counting more', () => {
+    // Three windows of 4 tokens; key 0 is everywhere, key 5 only in window 2, key 6 in windows 0 and 1.
+    const bags = packBags([
+      { keys: Uint32Array.from([0, 6]), counts: Uint16Array.from([3, 1]) },
+      { keys: Uint32Array.from([0, 6]), counts: Uint16Array.from([2, 2]) },
+      { keys: Uint32Array.from([0, 5]), counts: Uint16Array.from([3, 1]) },
+    ]);
+    const postings = new LeafPostings([bags], Uint32Array.from([4, 4, 4]));
+    const q = (keys: number[]) => ({ keys: Uint32Array.from(keys), counts: Uint16Array.from(keys.map(() => 1)) });
+    assert.deepStrictEqual(postings.top(q([5]), 3), [2, 0, 1]);
+    assert.deepStrictEqual(postings.top(q([6]), 1), [1], 'more of the shared leaf scores higher');
+    const scores = postings.score(q([0, 5]));
+    assert.ok(scores[2] > scores[0] && scores[0] > scores[1], 'the rare key outweighs the common one');
+  });
+});
+
+describe('entry store', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'treeformer-store-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('saves by rename and loads back; a damaged entry is deleted, not trusted', async () => {
+    const store = new EntryStore(dir);
+    await store.open();
+    await store.save(sampleEntry());
+    assert.deepStrictEqual(fs.readdirSync(dir), [`${HASH}.tfix`], 'no temporary file is left');
+    assert.deepStrictEqual(await store.load(HASH), sampleEntry());
+    fs.truncateSync(store.entryPath(HASH), 30);
+    assert.strictEqual(await store.load(HASH), undefined);
+    assert.ok(!fs.existsSync(store.entryPath(HASH)));
+  });
+
+  it('ignores a fresh temporary file and removes a stale one', async () => {
+    const fresh = path.join(dir, `${HASH}.tfix.123-aaaa.tmp`);
+    const stale = path.join(dir, `${HASH}.tfix.456-bbbb.tmp`);
+    fs.writeFileSync(fresh, 'half an entry');
+    fs.writeFileSync(stale, 'half an entry');
+    const old = new Date(Date.now() - 60 * 60 * 1000);
+    fs.utimesSync(stale, old, old);
+    const store = new EntryStore(dir);
+    await store.open();
+    assert.ok(fs.existsSync(fresh) && !fs.existsSync(stale));
+    assert.strictEqual(await store.load(HASH), undefined);
+  });
+});
+
+describe('workspace index (test model)', () => {
+  let work: string;
+  let cache: string;
+  const engines: TestEngine[] = [];
+  /** A new engine (as a new process would have): nothing in memory, only the disk cache. */
+  const freshEngine = async (readBudget?: number) => {
+    const t = await openQaTestEngine({ windowShape: SMALL_WINDOWS, cacheDir: cache, readBudget });
+    engines.push(t);
+    return t;
+  };
+  const windowsOf = (t: TestEngine, file: string) => {
+    const tokens = t.tokenizer.encode(fs.readFileSync(file, 'utf8')).ids.length;
+    return tokens <= SMALL_WINDOWS.size ? 1 : Math.ceil((tokens - SMALL_WINDOWS.size) / SMALL_WINDOWS.stride) + 1;
+  };
+
+  beforeEach(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'treeformer-work-'));
+    cache = fs.mkdtempSync(path.join(os.tmpdir(), 'treeformer-cache-'));
+    const lines = fs.readFileSync(FIXTURE, 'utf8').split('\n');
+    fs.writeFileSync(path.join(work, 'a.txt'), lines.slice(0, 60).join('\n'));
+    fs.writeFileSync(path.join(work, 'b.txt'), lines.slice(60, 110).join('\n'));
+    fs.writeFileSync(path.join(work, 'c.txt'), lines.slice(130).join('\n'));
+  });
+  afterEach(async () => {
+    for (const t of engines.splice(0)) await t.engine.dispose();
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('runs each window once with an empty question and reuses unchanged files across processes', async () => {
+    const first = await freshEngine();
+    const all = ['a.txt', 'b.txt', 'c.txt'].reduce((n, f) => n + windowsOf(first, path.join(work, f)), 0);
+    const built = await first.engine.buildIndex([work]);
+    assert.deepStrictEqual({ files: built.files, windows: built.windows, reused: built.reused }, { files: 3, windows: all, reused: 0 });
+    assert.strictEqual(first.runner.runs, all);
+    const again = await freshEngine();
+    const reused = await again.engine.buildIndex([work]);
+    assert.deepStrictEqual({ reused: reused.reused, runs: again.runner.runs }, { reused: 3, runs: 0 });
+  });
+
+  it('updates incrementally: only the changed file is read again; a touch alone reads nothing', async () => {
+    await (await freshEngine()).engine.buildIndex([work]);
+    const t = await freshEngine();
+    const b = path.join(work, 'b.txt');
+    fs.appendFileSync(b, '\nThe ferry captain counted the gulls.\n');
+    const stats = await t.engine.buildIndex([work]);
+    assert.deepStrictEqual({ reused: stats.reused, runs: t.runner.runs }, { reused: 2, runs: windowsOf(t, b) });
+    t.runner.runs = 0;
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(work, 'a.txt'), later, later);
+    const touched = await t.engine.buildIndex([work]);
+    assert.deepStrictEqual({ reused: touched.reused, runs: t.runner.runs }, { reused: 3, runs: 0 });
+  });
+
+  it('rebuilds a corrupt entry instead of trusting it, and ignores leftover temporary files', async () => {
+    await (await freshEngine()).engine.buildIndex([work]);
+    const [modelDir] = [cache];
+    const entries = fs.readdirSync(modelDir).filter((n) => n.endsWith('.tfix')).map((n) => path.join(modelDir, n));
+    assert.strictEqual(entries.length, 3);
+    // Damage one entry in the middle; leave a crashed writer's temporary file beside another.
+    const victim = entries[1];
+    const bytes = fs.readFileSync(victim);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    fs.writeFileSync(victim, bytes);
+    fs.writeFileSync(`${entries[0]}.999-dead.tmp`, bytes.subarray(0, 100));
+    const t = await freshEngine();
+    const stats = await t.engine.buildIndex([work]);
+    assert.strictEqual(stats.reused, 2);
+    assert.ok(t.runner.runs > 0 && t.runner.runs < stats.windows, 'only the damaged file was read again');
+    const check = await freshEngine();
+    assert.strictEqual((await check.engine.buildIndex([work])).reused, 3, 'the rebuilt entry is sound');
+  });
+
+  it('first stage: reads only the best windows, which include the window holding the answer', async () => {
+    const full = await freshEngine(Number.MAX_SAFE_INTEGER);
+    const everything = await full.engine.ask({ question: QUESTION, paths: [FIXTURE] });
+    assert.strictEqual(everything.answers[0].startLine, TARGET_LINE);
+    const budget = 4;
+    const t = await freshEngine(budget);
+    const windows = windowsOf(t, FIXTURE);
+    assert.ok(windows > 3 * budget);
+    const chosen = await t.engine.firstStageWindows({ question: QUESTION, paths: [FIXTURE] });
+    assert.strictEqual(chosen.length, budget);
+    const text = fs.readFileSync(FIXTURE, 'utf8');
+    const answerStart = text.indexOf('In the yellow garden');
+    assert.ok(chosen.some((w) => w.charStart <= answerStart && answerStart < w.charEnd), 'the answer window is among the chosen');
+    t.runner.runs = 0;
+    const staged = await t.engine.ask({ question: QUESTION, paths: [FIXTURE] });
+    assert.strictEqual(staged.stats.windows, budget);
+    assert.strictEqual(t.runner.runs, 1 + budget, 'one run routes the question, then the chosen windows are read');
+    assert.deepStrictEqual(
+      [staged.answers[0].startLine, staged.answers[0].endLine],
+      [everything.answers[0].startLine, everything.answers[0].endLine],
+    );
+  });
+
+  it('a small workspace is read whole, without the first stage', async () => {
+    const t = await freshEngine(1000);
+    const result = await t.engine.ask({ question: QUESTION, paths: [work] });
+    assert.strictEqual(result.stats.windows, t.runner.runs, 'no index runs, no question run');
+  });
+});
