@@ -1,0 +1,88 @@
+"""ONNX export: the ai.treeformer nodes, I/O names and types, dynamic N, the card."""
+import json
+
+import onnx
+import pytest
+import torch
+from onnx import helper
+
+from models.treeformer.export import export_onnx, model_card, random_model
+from models.treeformer.model import TreeformerConfig
+
+
+@pytest.fixture(scope='module')
+def exported(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('export')
+    model = random_model('tiny', seed=0)
+    path = folder / 'tiny.onnx'
+    export_onnx(model, path)
+    return model, path, onnx.load(str(path))
+
+
+def dims(value_info):
+    return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
+
+
+def test_graph_uses_the_custom_ops(exported):
+    model, _, proto = exported
+    cfg = model.cfg
+    assert cfg.attention == 'tf+tc'
+    custom = [n for n in proto.graph.node if n.domain == 'ai.treeformer']
+    assert sorted(n.op_type for n in custom) == ['TreeCoarseAttention'] * cfg.n_layer + ['TreeFineAttention'] * cfg.n_layer
+    for node in custom:
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        assert attrs['num_global'] == cfg.question_len
+        assert attrs['scale'] == pytest.approx(1 / cfg.head_dim ** 0.5)
+        assert len(node.input) == 8 and len(node.output) == 3
+    opsets = {o.domain: o.version for o in proto.opset_import}
+    assert opsets['ai.treeformer'] == 1 and opsets[''] == 17
+    onnx.checker.check_model(proto)
+
+
+def test_inputs_and_outputs_follow_the_contract(exported):
+    model, _, proto = exported
+    cfg = model.cfg
+    inputs = {i.name: i for i in proto.graph.input}
+    assert list(inputs) == ['input_ids', 'segment_ids', 'attention_mask']
+    for value in inputs.values():
+        assert value.type.tensor_type.elem_type == onnx.TensorProto.INT64
+        assert dims(value) == [1, 'N']
+    outputs = {o.name: o for o in proto.graph.output}
+    assert list(outputs) == ['start_logits', 'end_logits', 'leaf_ids']
+    assert outputs['start_logits'].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert dims(outputs['end_logits']) == [1, 'N']
+    assert outputs['leaf_ids'].type.tensor_type.elem_type == onnx.TensorProto.INT64
+    assert dims(outputs['leaf_ids']) == [cfg.n_layer, cfg.n_head, 'N']
+
+
+@pytest.mark.parametrize('kind', ['dense', 'linformer'])
+def test_baselines_export_with_ordinary_ops(kind, tmp_path):
+    from models.treeformer.model import Treeformer
+    cfg = TreeformerConfig(vocab_size=32, n_layer=2, n_head=2, d_model=16, attention=kind, question_len=4,
+                           linformer_max_len=256)
+    path = tmp_path / f'{kind}.onnx'
+    export_onnx(Treeformer(cfg), path)
+    proto = onnx.load(str(path))
+    assert not [n for n in proto.graph.node if n.domain]
+    assert dims(proto.graph.output[2]) == [2, 2, 'N']
+    onnx.checker.check_model(proto)
+
+
+def test_card_carries_what_the_engine_reads(exported, tmp_path):
+    model, path, _ = exported
+    vocab = tmp_path / 'vocab.json'
+    vocab.write_text(json.dumps({'format': 'treeformer-vocab', 'version': 'v-test', 'size': 256}))
+    card = model_card(model, tmp_path / 'm.onnx', vocab, ckpt=None)
+    for key in ('max_window', 'question_len', 'n_layer', 'n_head', 'tree_depth', 'vocab_size'):
+        assert isinstance(card['config'][key], int) and card['config'][key] > 0
+    assert card['tokenizer'] == {'vocab': 'vocab.json', 'version': 'v-test', 'size': 256}
+    assert card['metrics']['status'] == 'pending'
+    json.dumps(card)  # serialisable as is
+
+
+def test_random_model_can_take_the_vocabulary_size():
+    model = random_model('tiny', seed=1, vocab_size=1000)
+    assert model.tok_emb.num_embeddings == 1000
+    out = model(torch.tensor([[1, 999, 2, 0, 0, 0, 0, 0, 500]]), torch.tensor([[0] * 8 + [1]]),
+                torch.tensor([[1, 1, 1, 0, 0, 0, 0, 0, 1]]))
+    assert out.start_logits.shape == (1, 9)

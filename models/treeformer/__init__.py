@@ -1,0 +1,1 @@
+"""Treeformer for extractive question answering: model, data, training, export."""

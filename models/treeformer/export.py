@@ -1,0 +1,207 @@
+"""ONNX export with the ai.treeformer ops, and the model card.
+
+  python3 -m models.treeformer.export --checkpoint <checkpoint.pt> --out models/treeformer-qa.onnx [--vocab FILE]
+  python3 -m models.treeformer.export --random-init --config tiny --out <file.onnx> [--vocab FILE] [--seed S]
+
+The ONNX model (DESIGN §6): inputs input_ids, segment_ids, attention_mask
+int64 [1,N]; outputs start_logits, end_logits float [1,N] (-10000 where no
+answer can start/end: the question side except [CLS], and padding) and
+leaf_ids int64 [layers,heads,N] (every token's query leaf). N is dynamic.
+Tree attention becomes TreeFineAttention / TreeCoarseAttention nodes
+(domain ai.treeformer, version 1) with num_global = question_len; dense and
+Linformer attention (ablation baselines) export as ordinary ONNX ops.
+
+The card (<out>.json, beside the .onnx) holds the config, the tokenizer's
+vocabulary (path relative to the card, version), the input layout, the
+training summary and a metrics section the evaluation step fills in.
+`--vocab` names the vocabulary file (default: the one the checkpoint's data
+was written with, models/tokenizer/<file>); with --random-init its size
+becomes the model's vocab_size, so an untrained model accepts every id of
+that vocabulary.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
+
+import onnx
+import torch
+
+from .data import Layout, question_side
+from .model import NEG_LOGIT, TREE_KINDS, Treeformer, TreeformerConfig
+from .train import REPO_ROOT, get_config
+
+INPUT_NAMES = ['input_ids', 'segment_ids', 'attention_mask']
+OUTPUT_NAMES = ['start_logits', 'end_logits', 'leaf_ids']
+OPSET = 17
+CUSTOM_DOMAIN = 'ai.treeformer'
+
+
+class ExportWrapper(torch.nn.Module):
+    """The model with the ONNX outputs: batch 1, leaf_ids [layers,heads,N]
+    (dense and Linformer have one "leaf": 0, or -1 at padded positions)."""
+
+    def __init__(self, model: Treeformer):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, segment_ids, attention_mask):
+        out = self.model(input_ids, segment_ids, attention_mask)
+        if out.leaf_ids is not None:
+            return out.start_logits, out.end_logits, out.leaf_ids[:, 0]
+        cfg = self.model.cfg
+        one_leaf = (attention_mask[0] - 1).expand(cfg.n_layer, cfg.n_head, -1)
+        return out.start_logits, out.end_logits, one_leaf
+
+
+def example_inputs(cfg: TreeformerConfig, doc_len: int, seed: int = 0, question_tokens: Optional[int] = None):
+    """A [1, question_len + doc_len] input: a question shorter than its side
+    (so the side has masked PADs) and random document ids."""
+    g = torch.Generator().manual_seed(seed)
+    layout = Layout(seq_len=cfg.question_len + doc_len, question_len=cfg.question_len,
+                    pad_id=cfg.pad_id, cls_id=cfg.cls_id, sep_id=cfg.sep_id)
+    q_len = question_tokens if question_tokens is not None else max(1, (cfg.question_len - 2) // 2)
+    first = 4  # ids below are specials
+    question = torch.randint(first, cfg.vocab_size, (q_len,), generator=g).numpy()
+    q_ids, q_mask = question_side(question, layout)
+    doc = torch.randint(first, cfg.vocab_size, (doc_len,), generator=g)
+    input_ids = torch.cat([torch.from_numpy(q_ids), doc])[None]
+    segment_ids = torch.cat([torch.zeros(cfg.question_len, dtype=torch.long), torch.ones(doc_len, dtype=torch.long)])[None]
+    attention_mask = torch.cat([torch.from_numpy(q_mask), torch.ones(doc_len, dtype=torch.long)])[None]
+    return input_ids, segment_ids, attention_mask
+
+
+def export_onnx(model: Treeformer, path: Path) -> None:
+    """Writes `model` to `path` with a dynamic N (tree kinds as ai.treeformer
+    nodes, dense and Linformer as ordinary ONNX ops, e.g. for the ablation)."""
+    cfg = model.cfg
+    model.eval()
+    inputs = example_inputs(cfg, doc_len=64)
+    dynamic = {name: {1: 'N'} for name in INPUT_NAMES + OUTPUT_NAMES[:2]}
+    dynamic['leaf_ids'] = {2: 'N'}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + '.tmp')
+    with warnings.catch_warnings():  # tracer chatter about the ops' PyTorch bodies, which are not traced
+        warnings.simplefilter('ignore')
+        torch.onnx.export(ExportWrapper(model), inputs, str(tmp), input_names=INPUT_NAMES, output_names=OUTPUT_NAMES,
+                          opset_version=OPSET, dynamic_axes=dynamic,
+                          custom_opsets={CUSTOM_DOMAIN: 1} if cfg.attention in TREE_KINDS else None,
+                          do_constant_folding=True)
+    proto = onnx.load(str(tmp))
+    # The tracer leaves the fixed output dims as free symbols; state them.
+    fixed = {'start_logits': [1], 'end_logits': [1], 'leaf_ids': [cfg.n_layer, cfg.n_head]}
+    for output in proto.graph.output:
+        for dim, value in zip(output.type.tensor_type.shape.dim, fixed[output.name]):
+            dim.dim_value = value
+    onnx.save(proto, str(tmp))
+    os.replace(tmp, path)
+
+
+def random_model(config_name: str, seed: int, vocab_size: Optional[int] = None) -> Treeformer:
+    """An untrained model of a named config, trees split on its own activations of random input."""
+    train_cfg = get_config(config_name)
+    cfg = train_cfg.model
+    cfg.attention = train_cfg.levels[-1].attention  # the kind its training would end with
+    if vocab_size is not None:
+        cfg.vocab_size = vocab_size
+    torch.manual_seed(seed)
+    model = Treeformer(cfg)
+    if cfg.attention in TREE_KINDS and cfg.attention != 'random_tree':
+        model.init_trees_from_data(*example_inputs(cfg, doc_len=256, seed=seed + 1))
+    return model
+
+
+def load_checkpoint(path: Path):
+    ckpt = torch.load(path, map_location='cpu')
+    model = Treeformer(TreeformerConfig(**ckpt['model_config']))
+    model.load_state_dict(ckpt['model'])
+    return model.eval(), ckpt
+
+
+def _relative(p, start: Path) -> str:
+    return os.path.relpath(Path(p).resolve(), start.resolve())
+
+
+def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], ckpt: Optional[dict]) -> dict:
+    cfg = model.cfg
+    card_dir = onnx_path.parent
+    card = {
+        'format': 'treeformer-qa-card/1',
+        'model': onnx_path.name,
+        'config': asdict(cfg),
+        'io': {
+            'inputs': {name: 'int64 [1,N]' for name in INPUT_NAMES},
+            'outputs': {'start_logits': 'float [1,N]', 'end_logits': 'float [1,N]',
+                        'leaf_ids': f'int64 [{cfg.n_layer},{cfg.n_head},N]'},
+            'layout': f'[CLS] question [SEP] PAD... over exactly question_len={cfg.question_len} positions '
+                      '(segment 0; PAD has attention_mask 0; longer questions are truncated), then document '
+                      'tokens (segment 1, mask 1)',
+            'no_answer': 'position 0 ([CLS]): its start+end logits score "the answer is not in this window"',
+            'masked_logit': NEG_LOGIT,
+            'ops': {'domain': CUSTOM_DOMAIN, 'version': 1,
+                    'attributes': {'num_global': cfg.question_len, 'scale': 1 / cfg.head_dim ** 0.5}},
+        },
+        'metrics': {'status': 'pending', 'note': 'filled in by the evaluation step'},
+    }
+    if vocab_path is not None and vocab_path.exists():
+        with open(vocab_path) as f:
+            vocab = json.load(f)
+        card['tokenizer'] = {'vocab': _relative(vocab_path, card_dir), 'version': vocab['version'],
+                             'size': int(vocab['size'])}
+    if ckpt is None:
+        card['training'] = {'status': 'untrained (random initialisation, trees split on random input)'}
+    else:
+        summary = ckpt.get('summary', {})
+        train_cfg = ckpt['train_config']
+        minutes = sum(level['minutes'] for level in train_cfg['levels'])
+        card['training'] = {
+            'config': train_cfg['name'], 'seq_len': train_cfg['seq_len'], 'batch_size': train_cfg['batch_size'],
+            'levels': summary.get('levels', ckpt.get('levels')), 'tokens': ckpt.get('tokens'),
+            'extrapolation': summary.get('extrapolation'),
+            'command': f'python3 -m models.treeformer.train --config {train_cfg["name"]}'
+                       + (f' --minutes {minutes:g}' if minutes else ''),
+            'finished': 'summary' in ckpt,
+        }
+        card['data'] = ckpt.get('data')
+    return card
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument('--checkpoint', type=Path)
+    source.add_argument('--random-init', action='store_true')
+    parser.add_argument('--config', default='tiny', help='with --random-init: the named config')
+    parser.add_argument('--out', type=Path, required=True, help='the .onnx path; the card goes beside it')
+    parser.add_argument('--vocab', type=Path, help="vocabulary file (default: the checkpoint's)")
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    vocab_path = args.vocab
+    if args.random_init:
+        vocab_size = None
+        if args.vocab is not None:
+            with open(args.vocab) as f:
+                vocab_size = int(json.load(f)['size'])
+        model, ckpt = random_model(args.config, args.seed, vocab_size), None
+    else:
+        model, ckpt = load_checkpoint(args.checkpoint)
+        recorded = (ckpt.get('vocabulary') or {}).get('file')
+        if vocab_path is None and recorded:
+            vocab_path = REPO_ROOT / 'models' / 'tokenizer' / recorded
+    export_onnx(model, args.out)
+    card = model_card(model, args.out, vocab_path, ckpt)
+    card_path = args.out.with_suffix('.json')
+    with open(card_path, 'w') as f:
+        json.dump(card, f, indent=2)
+        f.write('\n')
+    print(f'wrote {_relative(args.out, REPO_ROOT)} and {_relative(card_path, REPO_ROOT)}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,691 @@
+"""The Treeformer: a Transformer whose attention is retrieval through learned
+decision trees, with an extractive span head for question answering.
+
+One readable file, nanoGPT style. The attention is DESIGN §3 exactly, computed
+the same way as the ai.treeformer C++/CUDA ops:
+
+* Tree (per layer, per head): M = 2^h - 1 hyperplanes in breadth-first order;
+  a vector goes LEFT (node 2n+1) when w_n·x + b_n >= 0, evaluated in float64.
+  Leaf l is node M + l. Queries and keys share the tree.
+* Padded positions (mask 0) are never keys, have leaf -1 and output 0.
+* A learned sink key/value per head is always in every softmax.
+* num_global = G: the first G valid positions are keys for every query (a
+  global key in the query's own TF leaf counts once).
+* TF: softmax over the keys in the query's leaf + sink + globals.
+* TC: softmax over the mean key/value of every non-empty node on the query's
+  root-to-leaf path + sink + globals.
+
+Layout of one example ([1, N] at inference, [B, N] in training):
+  [CLS] question [SEP] PAD... | document tokens ...
+  '---- question_len = G ----'
+The question side always spans exactly G = question_len positions (short
+questions are padded with mask 0, long ones truncated), so G is a constant of
+the model, as the ONNX ops need (num_global is an attribute there).
+
+Positions: no absolute position table. Each block starts with a depthwise
+convolution (kernel conv_kernel) over the masked sequence, which gives every
+token its local order; attention itself is content-only. Nothing depends on N,
+so the model runs on windows longer than it was trained on.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ATTENTION_KINDS = ('dense', 'tc', 'tf', 'tf+tc', 'random_tree', 'linformer')
+TREE_KINDS = ('tc', 'tf', 'tf+tc', 'random_tree')
+NEG_LOGIT = -1.0e4  # span logit of positions that cannot start or end an answer
+
+
+@dataclass
+class TreeformerConfig:
+    vocab_size: int = 8192
+    n_layer: int = 4
+    n_head: int = 4
+    d_model: int = 128
+    d_ff: int = 512
+    conv_kernel: int = 7
+    tree_depth: int = 5  # 2^5 = 32 leaves per head
+    attention: str = 'tf+tc'  # one of ATTENTION_KINDS
+    question_len: int = 32  # G: [CLS] question [SEP] + padding; every query sees these keys
+    linformer_k: int = 32  # projected length (matches TF's attention FLOPs at 1k tokens)
+    linformer_max_len: int = 2048  # Linformer's projections have a fixed length
+    max_window: int = 16384  # the longest window the engine may feed (tree and dense kinds)
+    st_temperature: float = 1.0  # tau of the straight-through surrogate sigma(|z| / tau)
+    freeze_trees: bool = False  # trees kept as they are (no straight-through, no balance term)
+    pad_id: int = 0
+    cls_id: int = 1
+    sep_id: int = 2
+
+    def __post_init__(self) -> None:
+        if self.attention not in ATTENTION_KINDS:
+            raise ValueError(f'attention must be one of {ATTENTION_KINDS}, got {self.attention!r}')
+        if self.d_model % self.n_head:
+            raise ValueError('d_model must be a multiple of n_head')
+        if self.question_len < 2:
+            raise ValueError('question_len must hold at least [CLS] and [SEP]')
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.n_head
+
+    @property
+    def n_internal(self) -> int:
+        return 2 ** self.tree_depth - 1
+
+    @property
+    def trees_learned(self) -> bool:
+        return self.attention in ('tc', 'tf', 'tf+tc') and not self.freeze_trees
+
+
+# ---------------------------------------------------------------------------
+# Routing through a tree
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Routing:
+    leaf: torch.Tensor  # [B,H,N] int64, -1 at padded positions
+    path: torch.Tensor  # [B,H,N,h+1] int64 node ids, root (0) .. leaf (M + leaf)
+    margin: torch.Tensor  # [B,H,N,h] float64 w·x + b at each path node (carries gradient)
+
+
+def tree_depth_of(n_internal: int) -> int:
+    depth = int(round(math.log2(n_internal + 1)))
+    if 2 ** depth - 1 != n_internal:
+        raise ValueError(f'a tree has 2^h - 1 internal nodes, got {n_internal}')
+    return depth
+
+
+def route(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, valid: torch.Tensor) -> Routing:
+    """Routes x [B,H,N,D] through W [H,M,D], b [H,M]; valid [B,N] bool.
+
+    Margins are float64, as in the C++ kernel (float32 products are exact in
+    float64), so the decisions are the ops' decisions.
+    """
+    B, H, N, _ = x.shape
+    M = W.shape[1]
+    depth = tree_depth_of(M)
+    node = torch.zeros(B, H, N, dtype=torch.long, device=x.device)
+    nodes, margins = [node], []
+    if depth > 0:
+        z_all = torch.einsum('bhnd,hmd->bhnm', x.double(), W.double()) + b.double()[None, :, None, :]
+        for _ in range(depth):
+            z = z_all.gather(-1, node.unsqueeze(-1)).squeeze(-1)  # [B,H,N]
+            node = torch.where(z.detach() >= 0, 2 * node + 1, 2 * node + 2)
+            nodes.append(node)
+            margins.append(z)
+    margin = torch.stack(margins, -1) if margins else x.new_zeros(B, H, N, 0, dtype=torch.float64)
+    leaf = torch.where(valid[:, None, :], node - M, torch.full_like(node, -1))
+    return Routing(leaf=leaf, path=torch.stack(nodes, -1), margin=margin)
+
+
+def straight_through_weights(r: Routing, tau: float) -> torch.Tensor:
+    """[B,H,N,h+1] float32, all exactly 1 in the forward pass.
+
+    Entry l is pi_l / stopgrad(pi_l), pi_l = prod_{levels < l} sigma(|z| / tau):
+    the surrogate probability of reaching the l-th node of the taken path. Its
+    gradient reinforces routings that lower the loss (Dense Gradient Trees
+    style: hard forward, smooth backward).
+    """
+    log_pi = F.logsigmoid(r.margin.abs() / tau).cumsum(-1)
+    log_pi = torch.cat([torch.zeros_like(log_pi[..., :1]), log_pi], -1)
+    return torch.exp(log_pi - log_pi.detach()).float()
+
+
+def balance_loss(r: Routing, valid: torch.Tensor, tau: float, n_internal: int) -> torch.Tensor:
+    """Mean over (head, reached internal node) of (soft fraction sent left - 1/2)^2."""
+    B, H, N, depth = r.margin.shape
+    if depth == 0:
+        return r.margin.new_zeros(()).float()
+    soft_left = torch.sigmoid(r.margin / tau).float() * valid[:, None, :, None]  # [B,H,N,h]
+    nodes = r.path[..., :depth]  # the internal node each decision was taken at
+    heads = torch.arange(H, device=nodes.device)[None, :, None, None]
+    flat = (heads * n_internal + nodes).reshape(-1)
+    sums = soft_left.new_zeros(H * n_internal).index_add_(0, flat, soft_left.reshape(-1))
+    counts = soft_left.new_zeros(H * n_internal).index_add_(
+        0, flat, valid[:, None, :, None].expand_as(soft_left).float().reshape(-1))
+    reached = counts > 0
+    return ((sums[reached] / counts[reached] - 0.5) ** 2).mean()
+
+
+SPLIT_GAP = 1e-4  # no vector is put closer than this to a split it was used to place
+
+
+def split_point(z_sorted: torch.Tensor) -> float:
+    """A threshold that halves the sorted values z_sorted: the middle of the
+    gap (wider than 2·SPLIT_GAP) between neighbours nearest to the lower
+    median. Splitting inside a gap keeps runs of (near-)identical vectors, e.g.
+    a repeated token, off the boundary, where float32 noise between PyTorch
+    and ONNX Runtime could send them either way."""
+    lower_median = (len(z_sorted) - 1) // 2
+    wide = torch.nonzero(z_sorted[1:] - z_sorted[:-1] > 2 * SPLIT_GAP).flatten()
+    if len(wide) == 0:  # all values within a hair of each other: nothing to split
+        return float(z_sorted[lower_median])
+    i = wide[torch.argmin((wide - lower_median).abs())]
+    return float((z_sorted[i] + z_sorted[i + 1]) / 2)
+
+
+def node_split_points(routings: List[Routing], valid: torch.Tensor, n_internal: int) -> torch.Tensor:
+    """[H,M] float64: per head and internal node, split_point() of the margins
+    of the valid vectors (of all `routings`) that reached the node; NaN where
+    none did."""
+    H = routings[0].margin.shape[1]
+    depth = routings[0].margin.shape[-1]
+    points = torch.full((H, n_internal), float('nan'), dtype=torch.float64)
+    if depth == 0:
+        return points
+    keep = valid[:, None, :, None].expand_as(routings[0].margin)
+    for h in range(H):
+        z = torch.cat([r.margin.detach()[:, h][keep[:, h]] for r in routings])
+        node = torch.cat([r.path[:, h, :, :depth][keep[:, h]] for r in routings])
+        by_value = torch.argsort(z)
+        z_grouped = z[by_value[torch.sort(node[by_value], stable=True).indices]]  # by node, then by margin
+        counts = torch.bincount(node, minlength=n_internal).tolist()
+        start = 0
+        for n, count in enumerate(counts):
+            if count:
+                points[h, n] = split_point(z_grouped[start:start + count])
+            start += count
+    return points
+
+
+# ---------------------------------------------------------------------------
+# Attention kinds (all exact; masked/bucketed dense computations)
+# ---------------------------------------------------------------------------
+
+def _joint_softmax(parts: List[torch.Tensor]) -> List[torch.Tensor]:
+    """One softmax over the concatenated score blocks (last dims); returns the blocks' weights."""
+    sizes = [p.shape[-1] for p in parts]
+    return list(torch.softmax(torch.cat(parts, -1), -1).split(sizes, -1))
+
+
+def _sink_scores(q: torch.Tensor, sink_k: torch.Tensor, scale: float) -> torch.Tensor:
+    """q [B,H,...,D], sink_k [H,D] -> [B,H,...,1]."""
+    shape = (1, sink_k.shape[0]) + (1,) * (q.dim() - 3) + (sink_k.shape[1],)
+    return (q * sink_k.view(shape)).sum(-1, keepdim=True) * scale
+
+
+def _sink_values(p: torch.Tensor, sink_v: torch.Tensor) -> torch.Tensor:
+    """p [B,H,...,1] weights of the sink -> [B,H,...,D]."""
+    shape = (1, sink_v.shape[0]) + (1,) * (p.dim() - 3) + (sink_v.shape[1],)
+    return p * sink_v.view(shape)
+
+
+def _bucket(leaf: torch.Tensor, n_leaves: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Groups positions by leaf.
+
+    leaf [B,H,N] (-1 = padded). Returns index [B,H,L,S]: the positions in each
+    leaf (N marks an empty slot), S = the largest leaf; and slot [B,H,N]: each
+    position's flat slot l*S + r (L*S for padded positions).
+    """
+    B, H, N = leaf.shape
+    L = n_leaves
+    key = torch.where(leaf >= 0, leaf, torch.full_like(leaf, L))
+    counts = torch.zeros(B, H, L + 1, dtype=torch.long, device=leaf.device)
+    counts.scatter_add_(-1, key, torch.ones_like(key))
+    S = max(int(counts[..., :L].max()), 1)
+    order = torch.sort(key, dim=-1, stable=True).indices
+    sorted_key = key.gather(-1, order)
+    start = counts.cumsum(-1) - counts
+    rank = torch.arange(N, device=leaf.device) - start.gather(-1, sorted_key)
+    sorted_slot = torch.where(sorted_key < L, sorted_key * S + rank, torch.full_like(rank, L * S))
+    slot = torch.empty_like(order).scatter_(-1, order, sorted_slot)
+    index = torch.full((B, H, L * S + 1), N, dtype=torch.long, device=leaf.device)
+    index.scatter_(-1, sorted_slot, order)  # padded positions all land in the extra slot, dropped next
+    return index[..., :L * S].view(B, H, L, S), slot
+
+
+def _gather_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """x [B,H,N,D], index [B,H,L,S] with N = a zero row -> [B,H,L,S,D]."""
+    B, H, N, D = x.shape
+    padded = torch.cat([x, x.new_zeros(B, H, 1, D)], 2)
+    flat = index.reshape(B, H, -1, 1).expand(-1, -1, -1, D)
+    return padded.gather(2, flat).view(*index.shape, D)
+
+
+def _global_keys(k: torch.Tensor, v: torch.Tensor, valid: torch.Tensor, num_global: int):
+    """The first min(G, N) positions as keys: K, V [B,H,G,D] and validity [B,G]."""
+    G = min(num_global, k.shape[2])
+    return k[:, :, :G], v[:, :, :G], valid[:, :G]
+
+
+def fine_attention(q, k, v, qr: Routing, kr: Routing, n_leaves: int, sink_k, sink_v, valid,
+                   num_global: int, scale: float, q_st=None, k_st=None) -> torch.Tensor:
+    """TF-Attention. q,k,v [B,H,N,D]; valid [B,N]; q_st/k_st: leaf-level
+    straight-through weights [B,H,N] (None: no tree gradient). Returns [B,H,N,D].
+
+    Two exact computations: leaf buckets padded to the largest leaf, or, when
+    that padding would cost more than N×N (one huge leaf in the batch, e.g. a
+    run of repeated tokens), one N×N score matrix masked to each query's leaf.
+    """
+    if k_st is not None:
+        v = v * k_st.unsqueeze(-1)
+    largest = max(_largest_leaf(qr.leaf, n_leaves), _largest_leaf(kr.leaf, n_leaves))
+    attend = _fine_bucketed if n_leaves * largest ** 2 <= q.shape[2] ** 2 else _fine_masked
+    out = attend(q, k, v, qr.leaf, kr.leaf, n_leaves, sink_k, sink_v, valid, num_global, scale)
+    return out * q_st.unsqueeze(-1) if q_st is not None else out
+
+
+def _largest_leaf(leaf: torch.Tensor, n_leaves: int) -> int:
+    counts = torch.zeros(*leaf.shape[:-1], n_leaves + 1, dtype=torch.long, device=leaf.device)
+    counts.scatter_add_(-1, torch.where(leaf >= 0, leaf, torch.full_like(leaf, n_leaves)), torch.ones_like(leaf))
+    return int(counts[..., :n_leaves].max())
+
+
+def _fine_bucketed(q, k, v, q_leaf, k_leaf, n_leaves, sink_k, sink_v, valid, num_global, scale):
+    """Queries and keys grouped by leaf, each leaf padded to the largest one."""
+    B, H, N, D = q.shape
+    q_index, q_slot = _bucket(q_leaf, n_leaves)
+    k_index, _ = _bucket(k_leaf, n_leaves)
+    Qb = _gather_rows(q, q_index)  # [B,H,L,Sq,D]
+    Kb, Vb = _gather_rows(k, k_index), _gather_rows(v, k_index)  # [B,H,L,Sk,D]
+    leaf_scores = (Qb @ Kb.transpose(-1, -2)) * scale  # [B,H,L,Sq,Sk]
+    leaf_scores = leaf_scores.masked_fill((k_index >= N)[:, :, :, None, :], float('-inf'))
+    parts = [_sink_scores(Qb, sink_k, scale), leaf_scores]
+
+    Kg, Vg, g_valid = _global_keys(k, v, valid, num_global)
+    G = Kg.shape[2]
+    if G > 0:
+        leaves = torch.arange(n_leaves, device=q.device)[None, None, :, None]
+        in_own_leaf = k_leaf[:, :, None, :G] == leaves  # [B,H,L,G]: already among the leaf's keys
+        g_ok = g_valid[:, None, None, :] & ~in_own_leaf
+        global_scores = torch.einsum('bhlsd,bhgd->bhlsg', Qb, Kg) * scale
+        parts.append(global_scores.masked_fill(~g_ok[:, :, :, None, :], float('-inf')))
+    weights = _joint_softmax(parts)
+    out = _sink_values(weights[0], sink_v) + weights[1] @ Vb
+    if G > 0:
+        out = out + torch.einsum('bhlsg,bhgd->bhlsd', weights[2], Vg)
+    out = torch.cat([out.reshape(B, H, -1, D), out.new_zeros(B, H, 1, D)], 2)  # + zero row for padded
+    return out.gather(2, q_slot.unsqueeze(-1).expand(-1, -1, -1, D))  # back to positions
+
+
+def _fine_masked(q, k, v, q_leaf, k_leaf, n_leaves, sink_k, sink_v, valid, num_global, scale):
+    """All N×N scores, masked to {same leaf} ∪ {globals} among valid keys."""
+    N = q.shape[2]
+    G = min(num_global, N)
+    allowed = q_leaf.unsqueeze(-1) == k_leaf.unsqueeze(-2)  # [B,H,N,N]
+    is_global = (torch.arange(N, device=q.device) < G)[None, None, None, :]
+    allowed = (allowed | is_global) & valid[:, None, None, :]
+    scores = ((q @ k.transpose(-1, -2)) * scale).masked_fill(~allowed, float('-inf'))
+    w_sink, w_keys = _joint_softmax([_sink_scores(q, sink_k, scale), scores])
+    return (_sink_values(w_sink, sink_v) + w_keys @ v) * valid[:, None, :, None]
+
+
+def coarse_attention(q, k, v, qr: Routing, kr: Routing, n_internal: int, sink_k, sink_v, valid,
+                     num_global: int, scale: float, q_st=None, k_st=None) -> torch.Tensor:
+    """TC-Attention. q_st [B,H,N] (leaf level), k_st [B,H,N,h+1] (per path
+    level: a key's weight in each node summary). Returns [B,H,N,D]."""
+    B, H, N, D = q.shape
+    n_nodes = 2 * n_internal + 1
+    steps = kr.path.shape[-1]
+    key_weight = valid[:, None, :, None].float().expand(B, H, N, steps)
+    if k_st is not None:
+        key_weight = key_weight * k_st
+    flat_nodes = kr.path.reshape(B, H, N * steps)
+    node_index = flat_nodes.unsqueeze(-1).expand(-1, -1, -1, D)
+    count = q.new_zeros(B, H, n_nodes).scatter_add_(-1, flat_nodes, valid[:, None, :, None].float()
+                                                    .expand(B, H, N, steps).reshape(B, H, -1))
+
+    def node_means(x):  # [B,H,N,D] -> [B,H,nodes,D]
+        contrib = (x.unsqueeze(3) * key_weight.unsqueeze(-1)).reshape(B, H, N * steps, D)
+        sums = x.new_zeros(B, H, n_nodes, D).scatter_add(2, node_index, contrib)
+        return sums / count.clamp(min=1).unsqueeze(-1)
+
+    Kbar, Vbar = node_means(k), node_means(v)
+    q_nodes = qr.path.reshape(B, H, -1, 1).expand(-1, -1, -1, D)
+    Kq = Kbar.gather(2, q_nodes).view(B, H, N, steps, D)  # summaries on each query's path
+    Vq = Vbar.gather(2, q_nodes).view(B, H, N, steps, D)
+    path_scores = (q.unsqueeze(3) * Kq).sum(-1) * scale  # [B,H,N,h+1]
+    reached = count.gather(-1, qr.path.reshape(B, H, -1)).view(B, H, N, steps) > 0
+    parts = [_sink_scores(q, sink_k, scale), path_scores.masked_fill(~reached, float('-inf'))]
+
+    Kg, Vg, g_valid = _global_keys(k, v, valid, num_global)
+    if Kg.shape[2] > 0:
+        global_scores = (q @ Kg.transpose(-1, -2)) * scale  # [B,H,N,G]
+        parts.append(global_scores.masked_fill(~g_valid[:, None, None, :], float('-inf')))
+    weights = _joint_softmax(parts)
+    out = _sink_values(weights[0], sink_v) + (weights[1].unsqueeze(-1) * Vq).sum(3)
+    if Kg.shape[2] > 0:
+        out = out + weights[2] @ Vg
+    if q_st is not None:
+        out = out * q_st.unsqueeze(-1)
+    return out * valid[:, None, :, None]
+
+
+def dense_attention(q, k, v, sink_k, sink_v, valid, scale: float) -> torch.Tensor:
+    """Exact softmax attention over all valid keys + the sink. [B,H,N,D]."""
+    scores = (q @ k.transpose(-1, -2)) * scale  # [B,H,N,N]
+    scores = scores.masked_fill(~valid[:, None, None, :], float('-inf'))
+    w_sink, w_keys = _joint_softmax([_sink_scores(q, sink_k, scale), scores])
+    return (_sink_values(w_sink, sink_v) + w_keys @ v) * valid[:, None, :, None]
+
+
+def linformer_attention(q, k, v, E, Fv, sink_k, sink_v, valid, scale: float) -> torch.Tensor:
+    """Linformer: keys/values projected along the sequence to k rows by E, Fv
+    [k, max_len] (padded positions contribute nothing), plus the sink."""
+    N = q.shape[2]
+    if N > E.shape[1]:
+        raise ValueError(f'Linformer was built for at most {E.shape[1]} tokens, got {N}')
+    m = valid[:, None, :, None].to(q.dtype)
+    Kp = torch.einsum('kn,bhnd->bhkd', E[:, :N], k * m)
+    Vp = torch.einsum('kn,bhnd->bhkd', Fv[:, :N], v * m)
+    w_sink, w_keys = _joint_softmax([_sink_scores(q, sink_k, scale), (q @ Kp.transpose(-1, -2)) * scale])
+    return (_sink_values(w_sink, sink_v) + w_keys @ Vp) * m
+
+
+# ---------------------------------------------------------------------------
+# Data-driven balanced initialisation
+# ---------------------------------------------------------------------------
+
+def balanced_split_init(W: torch.Tensor, b: torch.Tensor, q: torch.Tensor, k: torch.Tensor) -> None:
+    """Sets W [H,M,D], b [H,M] in place from sample vectors q, k [H,n,D].
+
+    Node by node (breadth first), on the queries and keys reaching it: the
+    direction is the principal direction of their spread once the difference
+    between the query mean and the key mean is projected out (so a node does
+    not send all queries one way and all keys the other), and the threshold is
+    about the median of the pooled projections (split_point). Leaves start
+    balanced.
+    """
+    H, M, D = W.shape
+    with torch.no_grad():
+        for h in range(H):
+            xq, xk = q[h].double(), k[h].double()
+            members = {0: (torch.arange(len(xq)), torch.arange(len(xk)))}
+            for n in range(M):
+                iq, ik = members.pop(n)
+                w, bias = _split_direction(xq[iq], xk[ik])
+                W[h, n] = w.to(W.dtype)
+                b[h, n] = float(bias)
+                z_q = xq[iq] @ W[h, n].double() + b[h, n].double()
+                z_k = xk[ik] @ W[h, n].double() + b[h, n].double()
+                members[2 * n + 1] = (iq[z_q >= 0], ik[z_k >= 0])
+                members[2 * n + 2] = (iq[z_q < 0], ik[z_k < 0])
+
+
+def _split_direction(xq: torch.Tensor, xk: torch.Tensor) -> Tuple[torch.Tensor, float]:
+    """Unit direction and bias splitting the pooled vectors about their median."""
+    D = xq.shape[-1]
+    if len(xq) + len(xk) < 2:  # nothing to learn from: a random hyperplane through the origin
+        w = torch.randn(D, dtype=torch.float64)
+        return w / w.norm(), 0.0
+    pooled = torch.cat([xq - xq.mean(0) if len(xq) else xq, xk - xk.mean(0) if len(xk) else xk])
+    cov = pooled.T @ pooled
+    if len(xq) and len(xk):
+        gap = xq.mean(0) - xk.mean(0)
+        if gap.norm() > 1e-9:
+            u = gap / gap.norm()
+            proj = torch.eye(D, dtype=cov.dtype) - torch.outer(u, u)
+            cov = proj @ cov @ proj
+    w = torch.linalg.eigh(cov).eigenvectors[:, -1]
+    return w, -split_point(torch.sort(torch.cat([xq, xk]) @ w).values)
+
+
+# ---------------------------------------------------------------------------
+# The ai.treeformer ops, for ONNX export
+# ---------------------------------------------------------------------------
+
+class _TreeOp(torch.autograd.Function):
+    """Forward: the PyTorch computation (used while tracing); symbolic: one
+    ai.treeformer node with outputs (out, q_leaf, k_leaf)."""
+    op_name = ''
+
+    @staticmethod
+    def attend(q, k, v, qr, kr, W, sink_k, sink_v, valid, num_global, scale):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, q, k, v, W, Wb, sink_k, sink_v, mask, num_global, scale):
+        valid = mask != 0
+        qr, kr = route(q, W, Wb, valid), route(k, W, Wb, valid)
+        out = cls.attend(q, k, v, qr, kr, W, sink_k, sink_v, valid, num_global, scale)
+        return out, qr.leaf, kr.leaf
+
+    @classmethod
+    def symbolic(cls, g, q, k, v, W, Wb, sink_k, sink_v, mask, num_global, scale):
+        out, q_leaf, k_leaf = g.op(f'ai.treeformer::{cls.op_name}', q, k, v, W, Wb, sink_k, sink_v, mask,
+                                   num_global_i=int(num_global), scale_f=float(scale), outputs=3)
+        leaf_type = q.type().with_dtype(torch.int64).with_sizes(q.type().varyingSizes()[:3])
+        out.setType(q.type())
+        q_leaf.setType(leaf_type)
+        k_leaf.setType(leaf_type)
+        return out, q_leaf, k_leaf
+
+
+class TreeFineAttentionOp(_TreeOp):
+    op_name = 'TreeFineAttention'
+
+    @staticmethod
+    def attend(q, k, v, qr, kr, W, sink_k, sink_v, valid, num_global, scale):
+        return fine_attention(q, k, v, qr, kr, W.shape[1] + 1, sink_k, sink_v, valid, num_global, scale)
+
+
+class TreeCoarseAttentionOp(_TreeOp):
+    op_name = 'TreeCoarseAttention'
+
+    @staticmethod
+    def attend(q, k, v, qr, kr, W, sink_k, sink_v, valid, num_global, scale):
+        return coarse_attention(q, k, v, qr, kr, W.shape[1], sink_k, sink_v, valid, num_global, scale)
+
+
+# ---------------------------------------------------------------------------
+# The network
+# ---------------------------------------------------------------------------
+
+def _normalize(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """LayerNorm over the last dim without affine (written out: torch 1.13
+    exports an affine-free F.layer_norm as an invalid ONNX node)."""
+    centered = x - x.mean(-1, keepdim=True)
+    return centered * torch.rsqrt((centered * centered).mean(-1, keepdim=True) + eps)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: TreeformerConfig):
+        super().__init__()
+        self.cfg = cfg
+        H, D = cfg.n_head, cfg.head_dim
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        # Per-head LayerNorm gains on q and k: keeps their scales comparable,
+        # so one tree can route both.
+        self.q_gain = nn.Parameter(torch.ones(H, D))
+        self.k_gain = nn.Parameter(torch.ones(H, D))
+        self.sink_k = nn.Parameter(torch.randn(H, D) * 0.02)
+        self.sink_v = nn.Parameter(torch.zeros(H, D))
+        w = torch.randn(H, cfg.n_internal, D)
+        self.tree_w = nn.Parameter(w / w.norm(dim=-1, keepdim=True))  # random hyperplanes through 0
+        self.tree_b = nn.Parameter(torch.zeros(H, cfg.n_internal))
+        if cfg.attention == 'linformer':
+            self.lin_e = nn.Parameter(torch.randn(cfg.linformer_k, cfg.linformer_max_len) / math.sqrt(cfg.linformer_k))
+            self.lin_f = nn.Parameter(torch.randn(cfg.linformer_k, cfg.linformer_max_len) / math.sqrt(cfg.linformer_k))
+        self.last_routing: Optional[tuple] = None  # (q routing, k routing, valid) of the last training step
+
+    def heads(self, x: torch.Tensor):
+        """x [B,N,C] -> q, k, v [B,H,N,D] (q, k layer-normed per head)."""
+        B, N, _ = x.shape
+        H, D = self.cfg.n_head, self.cfg.head_dim
+        q, k, v = self.qkv(x).view(B, N, 3, H, D).permute(2, 0, 3, 1, 4)
+        return _normalize(q) * self.q_gain[None, :, None, :], _normalize(k) * self.k_gain[None, :, None, :], v
+
+    def forward(self, x, mask, num_global: int):
+        """x [B,N,C], mask int64 [B,N]. Returns y [B,N,C], query leaves [B,H,N]
+        (None for dense/Linformer) and the balance term (0 unless trees learn)."""
+        cfg = self.cfg
+        B, N, C = x.shape
+        q, k, v = self.heads(x)
+        valid = mask != 0
+        scale = 1.0 / math.sqrt(cfg.head_dim)
+        balance = x.new_zeros(())
+        q_leaf = None
+        if torch.onnx.is_in_onnx_export() and cfg.attention in TREE_KINDS:
+            out, q_leaf = self._export_ops(q, k, v, mask, num_global, scale)
+        elif cfg.attention == 'dense':  # (dense and Linformer export as ordinary ONNX ops)
+            out = dense_attention(q, k, v, self.sink_k, self.sink_v, valid, scale)
+        elif cfg.attention == 'linformer':
+            out = linformer_attention(q, k, v, self.lin_e, self.lin_f, self.sink_k, self.sink_v, valid, scale)
+        else:
+            qr = route(q, self.tree_w, self.tree_b, valid)
+            kr = route(k, self.tree_w, self.tree_b, valid)
+            q_leaf = qr.leaf
+            q_st = k_st = None
+            if cfg.trees_learned and self.training:
+                tau = cfg.st_temperature
+                q_st, k_st = straight_through_weights(qr, tau), straight_through_weights(kr, tau)
+                balance = 0.5 * (balance_loss(qr, valid, tau, cfg.n_internal)
+                                 + balance_loss(kr, valid, tau, cfg.n_internal))
+                self.last_routing = (qr, kr, valid)
+            out = 0
+            if cfg.attention in ('tf', 'tf+tc', 'random_tree'):
+                out = out + fine_attention(q, k, v, qr, kr, cfg.n_internal + 1, self.sink_k, self.sink_v, valid,
+                                           num_global, scale,
+                                           q_st=None if q_st is None else q_st[..., -1],
+                                           k_st=None if k_st is None else k_st[..., -1])
+            if cfg.attention in ('tc', 'tf+tc'):
+                out = out + coarse_attention(q, k, v, qr, kr, cfg.n_internal, self.sink_k, self.sink_v, valid,
+                                             num_global, scale,
+                                             q_st=None if q_st is None else q_st[..., -1], k_st=k_st)
+        y = out.transpose(1, 2).reshape(B, N, C)
+        return self.proj(y), q_leaf, balance
+
+    def _export_ops(self, q, k, v, mask, num_global, scale):
+        kind = self.cfg.attention
+        args = (q, k, v, self.tree_w, self.tree_b, self.sink_k, self.sink_v, mask, num_global, scale)
+        out, q_leaf = 0, None
+        if kind in ('tf', 'tf+tc', 'random_tree'):
+            fine, q_leaf, _ = TreeFineAttentionOp.apply(*args)
+            out = out + fine
+        if kind in ('tc', 'tf+tc'):
+            coarse, coarse_leaf, _ = TreeCoarseAttentionOp.apply(*args)
+            out = out + coarse
+            q_leaf = coarse_leaf if q_leaf is None else q_leaf
+        return out, q_leaf
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: TreeformerConfig):
+        super().__init__()
+        C = cfg.d_model
+        self.ln_conv = nn.LayerNorm(C)
+        self.conv = nn.Conv1d(C, C, cfg.conv_kernel, padding=cfg.conv_kernel // 2, groups=C)
+        self.ln_attn = nn.LayerNorm(C)
+        self.attn = Attention(cfg)
+        self.ln_mlp = nn.LayerNorm(C)
+        self.mlp = nn.Sequential(nn.Linear(C, cfg.d_ff), nn.GELU(), nn.Linear(cfg.d_ff, C))
+
+    def mix(self, x, mask):
+        """The convolution: each token's local order and neighbours."""
+        keep = mask.unsqueeze(-1).to(x.dtype)  # padded positions feed zeros to the convolution
+        return x + self.conv((self.ln_conv(x) * keep).transpose(1, 2)).transpose(1, 2)
+
+    def forward(self, x, mask, num_global: int):
+        x = self.mix(x, mask)
+        y, q_leaf, balance = self.attn(self.ln_attn(x), mask, num_global)
+        x = x + y
+        return x + self.mlp(self.ln_mlp(x)), q_leaf, balance
+
+
+@dataclass
+class SpanOutput:
+    start_logits: torch.Tensor  # [B,N], NEG_LOGIT where no answer can start
+    end_logits: torch.Tensor  # [B,N]
+    leaf_ids: Optional[torch.Tensor]  # [layers,B,H,N] query leaves (tree kinds only)
+    balance: torch.Tensor  # scalar: mean leaf-balance term over layers
+
+
+class Treeformer(nn.Module):
+    def __init__(self, cfg: TreeformerConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.seg_emb = nn.Embedding(2, cfg.d_model)
+        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        self.span_head = nn.Linear(cfg.d_model, 2)
+        self.apply(self._init_weights)
+        self.set_attention(cfg.attention, cfg.freeze_trees)
+
+    @staticmethod
+    def _init_weights(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def set_attention(self, kind: str, freeze_trees: bool = False) -> None:
+        """Switches the attention kind (the bootstrapped schedule's level change)."""
+        if (kind == 'linformer') != (self.cfg.attention == 'linformer'):
+            raise ValueError('Linformer has its own parameters; it cannot be switched to or from')
+        self.cfg.attention = kind
+        self.cfg.freeze_trees = freeze_trees
+        for block in self.blocks:
+            for p in (block.attn.tree_w, block.attn.tree_b):
+                p.requires_grad_(self.cfg.trees_learned)
+
+    @torch.no_grad()
+    def recenter_trees(self, rate: float) -> None:
+        """Moves every split's bias toward the split point (about the median
+        margin) of the queries and keys that reached it in the last training
+        step: q and k drift as the model trains, and a split left behind would
+        pile them into one leaf."""
+        for block in self.blocks:
+            attn = block.attn
+            if attn.last_routing is None:
+                continue
+            qr, kr, valid = attn.last_routing
+            points = node_split_points([qr, kr], valid, self.cfg.n_internal)
+            reached = ~torch.isnan(points)
+            attn.tree_b[reached] -= rate * points[reached].float()
+            attn.last_routing = None
+
+    def forward(self, input_ids, segment_ids, attention_mask) -> SpanOutput:
+        """input_ids, segment_ids, attention_mask: int64 [B,N]."""
+        G = self.cfg.question_len
+        x = self.tok_emb(input_ids) + self.seg_emb(segment_ids)
+        leaves, balances = [], []
+        for block in self.blocks:
+            x, q_leaf, balance = block(x, attention_mask, G)
+            leaves.append(q_leaf)
+            balances.append(balance)
+        logits = self.span_head(self.ln_f(x))  # [B,N,2]
+        # Answers start and end on document tokens; [CLS] (position 0) stands for "no answer".
+        answerable = (attention_mask != 0) & ((segment_ids == 1) | (input_ids == self.cfg.cls_id))
+        logits = torch.where(answerable.unsqueeze(-1), logits, torch.full_like(logits, NEG_LOGIT))
+        leaf_ids = torch.stack(leaves) if leaves[0] is not None else None
+        return SpanOutput(start_logits=logits[..., 0], end_logits=logits[..., 1], leaf_ids=leaf_ids,
+                          balance=torch.stack(balances).mean())
+
+    @torch.no_grad()
+    def queries_and_keys(self, input_ids, segment_ids, attention_mask) -> Iterator[Tuple[Attention, torch.Tensor, torch.Tensor]]:
+        """Layer by layer: (attention module, q, k [B,H,N,D]). Each block runs
+        only after its yield, so trees changed by the caller in between shape
+        the inputs of the next layer."""
+        x = self.tok_emb(input_ids) + self.seg_emb(segment_ids)
+        for block in self.blocks:
+            q, k, _ = block.attn.heads(block.ln_attn(block.mix(x, attention_mask)))
+            yield block.attn, q, k
+            x, _, _ = block(x, attention_mask, self.cfg.question_len)
+
+    @torch.no_grad()
+    def init_trees_from_data(self, input_ids, segment_ids, attention_mask) -> None:
+        """Data-driven balanced initialisation, layer by layer (each layer's
+        activations depend on the trees below it)."""
+        was_training = self.training
+        self.eval()
+        keep = attention_mask != 0
+        for attn, q, k in self.queries_and_keys(input_ids, segment_ids, attention_mask):
+            H = q.shape[1]
+            qs = torch.stack([q[:, h][keep] for h in range(H)])  # [H,n,D]
+            ks = torch.stack([k[:, h][keep] for h in range(H)])
+            balanced_split_init(attn.tree_w.data, attn.tree_b.data, qs, ks)
+        self.train(was_training)
+
+
+def span_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the gold start/end positions [B] (0 = no answer)."""
+    return 0.5 * (F.cross_entropy(out.start_logits, start) + F.cross_entropy(out.end_logits, end))

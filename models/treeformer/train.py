@@ -1,0 +1,384 @@
+"""Training: named configurations, the two-level bootstrapped schedule,
+resumable checkpoints, a JSON-lines log.
+
+  python3 -m models.treeformer.train --config ship --out models/checkpoints/ship [--minutes M] [--resume]
+                                     [--data DIR] [--background]
+
+A configuration is a list of levels run one after the other on the same
+weights. The bootstrapped schedule (DESIGN §3) is two levels: level 1 trains
+with TC-Attention (dense gradients teach the trees and the rest of the model),
+level 2 continues from those weights with TF (or TF+TC) attention. Level 2
+keeps learning the trees by default (freeze_trees=False): its straight-through
+gradients only come from the leaf a query lands in, so the trees go on
+adapting to the model they route for; `ablation-tf-bootstrap-frozen` measures
+the other choice. Every level whose trees learn and that does not inherit
+trees (the first one) starts them with the data-driven balanced split.
+
+Budgets are training wall time (equal budgets make the ablation fair); `tiny`
+counts steps instead so CI runs the same work on any machine.
+
+Files under --out: checkpoint.pt (atomic; --resume continues from it),
+train.log (one JSON object a line: progress, loss, tokens/s, leaf balance;
+level summaries; the final summary), summary.json (the final summary).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import torch
+
+from .data import Layout, ShardSplit, SpanBatches, fixed_batches, read_vocabulary_info, write_synthetic_data
+from .model import TREE_KINDS, Treeformer, TreeformerConfig, span_loss
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA = REPO_ROOT / 'models' / 'data'
+CHECKPOINT = 'checkpoint.pt'
+
+
+@dataclass
+class Level:
+    attention: str
+    minutes: float = 0.0  # training wall-time budget; 0 = use steps
+    steps: int = 0
+    freeze_trees: bool = False
+
+
+@dataclass
+class TrainConfig:
+    name: str
+    model: TreeformerConfig
+    levels: List[Level]
+    seq_len: int = 1024
+    batch_size: int = 8
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 50
+    balance_weight: float = 0.1
+    tree_recenter_rate: float = 0.5  # per step, each split's bias moves this far toward its median
+    no_answer_rate: float = 0.1
+    data: str = 'default'  # 'default' (models/data), 'synthetic' (written under --out) or a folder
+    val_samples: int = 256
+    extrapolation_factors: tuple = (1, 2, 4)
+    log_every_s: float = 30.0
+    checkpoint_every_s: float = 300.0
+    seed: int = 0
+    threads: int = 2  # torch intra-op threads (tiny tensors run faster on one)
+
+
+SHIP_MODEL = TreeformerConfig(vocab_size=16384, n_layer=4, n_head=4, d_model=128, d_ff=512, tree_depth=5,
+                              question_len=32, attention='tc')
+
+
+def _ablation(levels: List[Level], attention: str = 'tc') -> TrainConfig:
+    """Equal budget (8 minutes) at 1k tokens, the ship model's size."""
+    return TrainConfig(name='', model=replace(SHIP_MODEL, attention=attention), levels=levels, seq_len=1024)
+
+
+CONFIGS: Dict[str, TrainConfig] = {
+    'tiny': TrainConfig(
+        name='tiny',
+        model=TreeformerConfig(vocab_size=256, n_layer=2, n_head=2, d_model=32, d_ff=64, tree_depth=2,
+                               question_len=8, attention='tc', max_window=512),
+        levels=[Level('tc', steps=12), Level('tf+tc', steps=12)],
+        seq_len=64, batch_size=8, lr=3e-3, warmup_steps=5, data='synthetic', val_samples=32,
+        log_every_s=0.0, checkpoint_every_s=5.0, threads=1),
+    'ship': TrainConfig(name='ship', model=SHIP_MODEL, levels=[Level('tc', minutes=24), Level('tf+tc', minutes=36)]),
+    'ablation-dense': _ablation([Level('dense', minutes=8)], 'dense'),
+    'ablation-tc': _ablation([Level('tc', minutes=8)]),
+    'ablation-tf': _ablation([Level('tf', minutes=8)], 'tf'),
+    'ablation-tf-bootstrap': _ablation([Level('tc', minutes=3.2), Level('tf', minutes=4.8)]),
+    'ablation-tf-bootstrap-frozen': _ablation([Level('tc', minutes=3.2), Level('tf', minutes=4.8, freeze_trees=True)]),
+    'ablation-tftc-bootstrap': _ablation([Level('tc', minutes=3.2), Level('tf+tc', minutes=4.8)]),
+    'ablation-random-tree': _ablation([Level('random_tree', minutes=8)], 'random_tree'),
+    'ablation-linformer': _ablation([Level('linformer', minutes=8)], 'linformer'),
+}
+for _name, _cfg in CONFIGS.items():
+    _cfg.name = _name
+
+
+def get_config(name: str, minutes: Optional[float] = None, data: Optional[str] = None) -> TrainConfig:
+    """A copy of a named configuration; `minutes` rescales its time budget."""
+    if name not in CONFIGS:
+        raise SystemExit(f'unknown config {name!r}; known: {", ".join(CONFIGS)}')
+    cfg = copy.deepcopy(CONFIGS[name])
+    if minutes is not None:
+        total = sum(level.minutes for level in cfg.levels)
+        if total == 0:
+            raise SystemExit(f'config {name!r} counts steps; --minutes does not apply')
+        for level in cfg.levels:
+            level.minutes *= minutes / total
+    if data is not None:
+        cfg.data = data
+    return cfg
+
+
+# ---------------------------------------------------------------------------
+# Pieces of the loop
+# ---------------------------------------------------------------------------
+
+class Log:
+    """Appends one JSON object a line to train.log and echoes it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def write(self, **record) -> None:
+        record = {'time': time.strftime('%Y-%m-%dT%H:%M:%S'), **record}
+        line = json.dumps(record)
+        with open(self.path, 'a') as f:
+            f.write(line + '\n')
+        print(line, flush=True)
+
+
+def save_atomic(obj: dict, path: Path) -> None:
+    tmp = path.with_name(path.name + '.tmp')
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def make_optimizer(model: Treeformer, cfg: TrainConfig) -> torch.optim.Optimizer:
+    decay, plain = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (decay if p.dim() >= 2 and 'tree_' not in name and 'emb' not in name else plain).append(p)
+    return torch.optim.AdamW([{'params': decay, 'weight_decay': cfg.weight_decay},
+                              {'params': plain, 'weight_decay': 0.0}], lr=cfg.lr)
+
+
+def learning_rate(cfg: TrainConfig, step: int, progress: float) -> float:
+    """Linear warmup, then cosine from lr to lr/10 over the level's budget."""
+    warm = min(1.0, (step + 1) / cfg.warmup_steps)
+    return cfg.lr * warm * (0.1 + 0.45 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+
+def leaf_balance(leaf_ids: torch.Tensor, n_leaves: int) -> float:
+    """Largest leaf over the mean leaf size, averaged over layers, batch rows and heads."""
+    valid = leaf_ids >= 0
+    counts = torch.zeros(*leaf_ids.shape[:-1], n_leaves + 1, dtype=torch.long)
+    counts.scatter_add_(-1, torch.where(valid, leaf_ids, n_leaves), torch.ones_like(leaf_ids))
+    mean = valid.sum(-1).clamp(min=1) / n_leaves
+    return float((counts[..., :n_leaves].max(-1).values / mean).mean())
+
+
+@torch.no_grad()
+def evaluate(model: Treeformer, split: ShardSplit, layout: Layout, count: int, seed: int = 1234) -> dict:
+    """Span loss and exact start+end accuracy on fixed answer-bearing samples."""
+    was_training = model.training
+    model.eval()
+    loss_sum, exact, start_ok, n = 0.0, 0, 0, 0
+    batch_size = max(1, 8192 // layout.seq_len)
+    for batch in fixed_batches(split, layout, count, batch_size, seed):
+        out = model(batch['input_ids'], batch['segment_ids'], batch['attention_mask'])
+        b = len(batch['start'])
+        loss_sum += float(span_loss(out, batch['start'], batch['end'])) * b
+        s_hit = out.start_logits.argmax(-1) == batch['start']
+        e_hit = out.end_logits.argmax(-1) == batch['end']
+        exact += int((s_hit & e_hit).sum())
+        start_ok += int(s_hit.sum())
+        n += b
+    model.train(was_training)
+    return {'seq_len': layout.seq_len, 'samples': n, 'loss': loss_sum / max(n, 1),
+            'exact': exact / max(n, 1), 'start_acc': start_ok / max(n, 1)}
+
+
+def resolve_data(cfg: TrainConfig, out: Path) -> Path:
+    if cfg.data == 'default':
+        return DEFAULT_DATA
+    if cfg.data == 'synthetic':
+        root = out / 'data'
+        if not (root / 'train').exists():
+            write_synthetic_data(root, vocab_size=cfg.model.vocab_size)
+        return root
+    return Path(cfg.data)
+
+
+def repo_relative(p: Path) -> str:
+    """p relative to the repository, or just its name (no machine paths in cards)."""
+    try:
+        return str(Path(p).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return Path(p).name
+
+
+def layout_for(cfg: TrainConfig, seq_len: int) -> Layout:
+    m = cfg.model
+    return Layout(seq_len=seq_len, question_len=m.question_len, pad_id=m.pad_id, cls_id=m.cls_id, sep_id=m.sep_id)
+
+
+def _rng_state(batches: SpanBatches) -> dict:
+    return {'numpy': batches.rng.bit_generator.state, 'torch': torch.get_rng_state()}
+
+
+# ---------------------------------------------------------------------------
+# The loop
+# ---------------------------------------------------------------------------
+
+def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
+    """Runs (or continues) every level of `cfg`; returns the final summary."""
+    torch.set_num_threads(cfg.threads)
+    # Tree-path products and their gradients underflow into denormals early
+    # in training; without flushing them a step can run ~20x slower on the CPU.
+    torch.set_flush_denormal(True)
+    out.mkdir(parents=True, exist_ok=True)
+    log = Log(out / 'train.log')
+    data_root = resolve_data(cfg, out)
+    vocab = read_vocabulary_info(data_root)
+    if vocab is not None:
+        cfg.model.vocab_size = vocab['size']
+    train_split = ShardSplit(data_root / 'train')
+    val_folder = next((data_root / name for name in ('dev', 'val') if (data_root / name).exists()), None)
+    val_split = ShardSplit(val_folder) if val_folder else None
+    layout = layout_for(cfg, cfg.seq_len)
+    batches = SpanBatches(train_split, layout, cfg.no_answer_rate, cfg.seed)
+    torch.manual_seed(cfg.seed)
+
+    ckpt_path = out / CHECKPOINT
+    state = torch.load(ckpt_path) if resume and ckpt_path.exists() else None
+    if state is not None:
+        cfg.model = TreeformerConfig(**state['model_config'])
+    model = Treeformer(copy.deepcopy(cfg.model))
+    if state is not None:
+        model.load_state_dict(state['model'])
+        batches.rng.bit_generator.state = state['rng']['numpy']
+        torch.set_rng_state(state['rng']['torch'])
+        log.write(event='resume', level=state['level'], level_step=state['level_step'])
+    else:
+        state = {'level': 0, 'level_step': 0, 'level_elapsed': 0.0, 'tokens': 0, 'levels': [], 'optimizer': None}
+        log.write(event='start', config=cfg.name, train_examples=len(batches.examples),
+                  data=str(data_root), parameters=sum(p.numel() for p in model.parameters()))
+
+    def checkpoint(optimizer) -> None:
+        save_atomic({**state, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+                     'model_config': asdict(model.cfg), 'train_config': asdict(cfg), 'vocabulary': vocab,
+                     'data': {'root': repo_relative(data_root), 'train_examples': len(batches.examples),
+                              'train_documents': train_split.n_documents},
+                     'rng': _rng_state(batches)}, ckpt_path)
+
+    model.train()
+    while state['level'] < len(cfg.levels):
+        level = cfg.levels[state['level']]
+        model.set_attention(level.attention, level.freeze_trees)
+        optimizer = make_optimizer(model, cfg)
+        if state['level_step'] == 0:
+            if state['level'] == 0 and model.cfg.trees_learned:
+                init = batches.next(cfg.batch_size)
+                model.init_trees_from_data(init['input_ids'], init['segment_ids'], init['attention_mask'])
+            log.write(event='level', level=state['level'], attention=level.attention,
+                      freeze_trees=level.freeze_trees, minutes=level.minutes, steps=level.steps)
+        elif state['optimizer'] is not None:
+            optimizer.load_state_dict(state['optimizer'])
+        run_level(model, optimizer, level, cfg, batches, state, log, checkpoint)
+
+        summary = {'level': state['level'], 'attention': level.attention, 'freeze_trees': level.freeze_trees,
+                   'steps': state['level_step'], 'minutes': state['level_elapsed'] / 60,
+                   'tokens_per_s': state['level_tokens'] / max(state['level_elapsed'], 1e-9)}
+        if val_split is not None:
+            summary['val'] = evaluate(model, val_split, layout, cfg.val_samples)
+        state['levels'].append(summary)
+        log.write(event='level_done', **summary)
+        state.update(level=state['level'] + 1, level_step=0, level_elapsed=0.0, optimizer=None)
+        checkpoint(optimizer)
+
+    final = {'config': cfg.name, 'levels': state['levels'], 'tokens': state['tokens'],
+             'minutes': sum(s['minutes'] for s in state['levels'])}
+    if val_split is not None:  # no position table: measure how far beyond the training length it holds
+        final['extrapolation'] = [evaluate(model, val_split, layout_for(cfg, cfg.seq_len * f), cfg.val_samples)
+                                  for f in cfg.extrapolation_factors]
+    state['summary'] = final
+    checkpoint(optimizer)
+    with open(out / 'summary.json', 'w') as f:
+        json.dump(final, f, indent=2)
+    log.write(event='done', **final)
+    return final
+
+
+def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: SpanBatches, state: dict, log: Log,
+              checkpoint) -> None:
+    """Steps until the level's budget is spent; keeps `state` current."""
+    state.setdefault('level_tokens', 0)
+    if state['level_step'] == 0:
+        state['level_tokens'] = 0
+    budget_s = level.minutes * 60
+    progress = lambda: state['level_elapsed'] / budget_s if budget_s else state['level_step'] / level.steps  # noqa: E731
+    n_leaves = 2 ** cfg.model.tree_depth
+    window = {'loss': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0, 'seconds': 0.0}
+    last_log = last_ckpt = time.monotonic()
+    while progress() < 1.0:
+        t0 = time.monotonic()
+        batch = batches.next(cfg.batch_size)
+        for group in optimizer.param_groups:
+            group['lr'] = learning_rate(cfg, state['level_step'], progress())
+        out = model(batch['input_ids'], batch['segment_ids'], batch['attention_mask'])
+        loss = span_loss(out, batch['start'], batch['end'])
+        total = loss + cfg.balance_weight * out.balance
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        model.recenter_trees(cfg.tree_recenter_rate)
+        seconds = time.monotonic() - t0
+
+        tokens = batch['input_ids'].numel()
+        state['level_step'] += 1
+        state['level_elapsed'] += seconds
+        state['level_tokens'] += tokens
+        state['tokens'] += tokens
+        window['loss'] += float(loss)
+        window['balance'] += float(out.balance)
+        window['steps'] += 1
+        window['tokens'] += tokens
+        window['seconds'] += seconds
+
+        now = time.monotonic()
+        if now - last_log >= cfg.log_every_s or progress() >= 1.0:
+            record = {'event': 'train', 'level': state['level'], 'step': state['level_step'],
+                      'progress': round(min(progress(), 1.0), 4), 'loss': window['loss'] / window['steps'],
+                      'balance': window['balance'] / window['steps'],
+                      'tokens_per_s': window['tokens'] / window['seconds'], 'lr': optimizer.param_groups[0]['lr']}
+            if out.leaf_ids is not None and level.attention in TREE_KINDS:
+                record['max_leaf_over_mean'] = leaf_balance(out.leaf_ids, n_leaves)
+            log.write(**record)
+            window = dict.fromkeys(window, 0)
+            last_log = now
+        if now - last_ckpt >= cfg.checkpoint_every_s:
+            checkpoint(optimizer)
+            last_ckpt = now
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--config', required=True, help=', '.join(CONFIGS))
+    parser.add_argument('--out', type=Path, required=True)
+    parser.add_argument('--minutes', type=float, help='total training time, split over the levels as configured')
+    parser.add_argument('--data', help="data root (default models/data), or 'synthetic'")
+    parser.add_argument('--resume', action='store_true', help='continue from <out>/checkpoint.pt')
+    parser.add_argument('--background', action='store_true', help='detach; follow <out>/train.log')
+    args = parser.parse_args(argv)
+    if args.background:
+        args.out.mkdir(parents=True, exist_ok=True)
+        child_args = [a for a in (argv if argv is not None else sys.argv[1:]) if a != '--background']
+        # PASSIVE: OpenMP threads sleep instead of spinning, so a second busy
+        # process on these 2 cores does not slow training down ~10x.
+        env = {**os.environ, 'OPENBLAS_NUM_THREADS': '1', 'OMP_WAIT_POLICY': 'PASSIVE'}
+        with open(args.out / 'stdout.log', 'a') as stdout:
+            child = subprocess.Popen([sys.executable, '-m', 'models.treeformer.train', *child_args], cwd=REPO_ROOT,
+                                     env=env, stdout=stdout, stderr=subprocess.STDOUT, start_new_session=True)
+        (args.out / 'train.pid').write_text(f'{child.pid}\n')
+        print(f'training in the background: pid {child.pid}, log {args.out / "train.log"}')
+        return
+    train(get_config(args.config, args.minutes, args.data), args.out, args.resume)
+
+
+if __name__ == '__main__':
+    main()
