@@ -199,7 +199,7 @@ def test_split_points_halve_each_node_and_keep_off_the_vectors():
 def test_split_point_steps_around_a_run_of_equal_values():
     z = torch.tensor([-3.0, -1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 2.0])  # the lower median sits in the run
     t = split_point(z)
-    assert t == pytest.approx(1.25)  # the nearest clean gap: between the run and 2.0
+    assert t == pytest.approx(-0.25)  # the clean gap nearest the median: just below the run
     assert float((z - t).abs().min()) > SPLIT_GAP
 
 

@@ -14,7 +14,7 @@ def read_log(out):
 
 def test_training_reduces_the_loss_on_the_synthetic_task(tmp_path):
     cfg = get_config('tiny')
-    cfg.levels = [Level('tc', steps=200)]
+    cfg.levels = [Level('tc', steps=300)]  # the loss leaves its plateau after ~150-250 steps, seed-dependent
     cfg.no_answer_rate = 0.0
     cfg.log_every_s = 1e9
     cfg.val_samples = 128

@@ -51,8 +51,8 @@ def attention_flops(kind: str, leaves: np.ndarray, n: int, d: int, depth: int, g
 def leaves_on_long_input(model: Treeformer, split: ShardSplit, n: int) -> np.ndarray:
     """Query leaves [layers,H,N] of the model on n real document tokens."""
     cfg = model.cfg
-    doc = max(split.docs, key=lambda k: split.docs[k][1])  # the longest document, repeated if short
-    tokens = split.document(doc)
+    longest = max(split.examples, key=lambda ex: ex.doc_count)  # the longest document, repeated if short
+    tokens = split.document(longest)
     body = np.resize(tokens, n - cfg.question_len)
     ids = np.concatenate([[cfg.cls_id, cfg.sep_id], np.full(cfg.question_len - 2, cfg.pad_id), body])
     mask = np.concatenate([[1, 1], np.zeros(cfg.question_len - 2), np.ones(len(body))])

@@ -59,13 +59,13 @@ class ExportWrapper(torch.nn.Module):
         return out.start_logits, out.end_logits, one_leaf
 
 
-def example_inputs(cfg: TreeformerConfig, doc_len: int, seed: int = 0, question_tokens: Optional[int] = None):
+def example_inputs(cfg: TreeformerConfig, doc_len: int, seed: int = 0):
     """A [1, question_len + doc_len] input: a question shorter than its side
     (so the side has masked PADs) and random document ids."""
     g = torch.Generator().manual_seed(seed)
     layout = Layout(seq_len=cfg.question_len + doc_len, question_len=cfg.question_len,
                     pad_id=cfg.pad_id, cls_id=cfg.cls_id, sep_id=cfg.sep_id)
-    q_len = question_tokens if question_tokens is not None else max(1, (cfg.question_len - 2) // 2)
+    q_len = max(1, (cfg.question_len - 2) // 2)
     first = 4  # ids below are specials
     question = torch.randint(first, cfg.vocab_size, (q_len,), generator=g).numpy()
     q_ids, q_mask = question_side(question, layout)
@@ -143,11 +143,12 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
                       'tokens (segment 1, mask 1)',
             'no_answer': 'position 0 ([CLS]): its start+end logits score "the answer is not in this window"',
             'masked_logit': NEG_LOGIT,
-            'ops': {'domain': CUSTOM_DOMAIN, 'version': 1,
-                    'attributes': {'num_global': cfg.question_len, 'scale': 1 / cfg.head_dim ** 0.5}},
         },
         'metrics': {'status': 'pending', 'note': 'filled in by the evaluation step'},
     }
+    if cfg.attention in TREE_KINDS:
+        card['io']['ops'] = {'domain': CUSTOM_DOMAIN, 'version': 1,
+                             'attributes': {'num_global': cfg.question_len, 'scale': 1 / cfg.head_dim ** 0.5}}
     if vocab_path is not None and vocab_path.exists():
         with open(vocab_path) as f:
             vocab = json.load(f)
@@ -200,7 +201,7 @@ def main() -> None:
     with open(card_path, 'w') as f:
         json.dump(card, f, indent=2)
         f.write('\n')
-    print(f'wrote {_relative(args.out, REPO_ROOT)} and {_relative(card_path, REPO_ROOT)}')
+    print(f'wrote {args.out} and {card_path}')
 
 
 if __name__ == '__main__':
