@@ -81,7 +81,8 @@ SHIP_MODEL = TreeformerConfig(vocab_size=16384, n_layer=4, n_head=4, d_model=128
 
 def _ablation(levels: List[Level], attention: str = 'tc') -> TrainConfig:
     """Equal budget (8 minutes) at 1k tokens, the ship model's size."""
-    return TrainConfig(name='', model=replace(SHIP_MODEL, attention=attention), levels=levels, seq_len=1024)
+    return TrainConfig(name='', model=replace(SHIP_MODEL, attention=attention), levels=levels, seq_len=1024,
+                       val_samples=256, extrapolation_factors=(1,))
 
 
 CONFIGS: Dict[str, TrainConfig] = {

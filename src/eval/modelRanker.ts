@@ -1,5 +1,6 @@
 // The ONNX model as a ranker. The engine (QaEngine, DESIGN.md §8) reads files,
 // so documents go through a scratch folder and answers are mapped back.
+import { openEngine } from '../engine';
 import type { QaEngine } from '../engine/types';
 import { Answer, Ranker, RankerDocument } from './ranker';
 import { writeDocuments } from './tempDocuments';
@@ -22,21 +23,7 @@ export class EngineRanker implements Ranker {
   }
 }
 
-export class ModelNotAvailableError extends Error {
-  constructor(modelPath: string) {
-    super(
-      `--model ${modelPath}: the ONNX question-answering engine is not available yet ` +
-        '(src/engine has no openEngine); evaluate --ranker bm25 or --ranker-cmd "<command>" instead',
-    );
-    this.name = 'ModelNotAvailableError';
-  }
-}
-
-/**
- * The extension point for `--model`: once src/engine/index.ts exports
- * openEngine(options: EngineOptions), this returns
- * new EngineRanker(await openEngine({ modelPath, device: 'cpu' })).
- */
+/** `--model`: the ONNX model read through the QA engine, on the CPU. */
 export async function openModelRanker(modelPath: string): Promise<Ranker> {
-  throw new ModelNotAvailableError(modelPath);
+  return new EngineRanker(await openEngine({ modelPath, device: 'cpu' }));
 }
