@@ -53,10 +53,10 @@ describe('eval command line', () => {
     assert.strictEqual(report.overall.hit5, 0);
   });
 
-  it('--model says the engine is not available yet', () => {
+  it('--model with a missing model file names it and exits 1', () => {
     const run = runCli(['--model', path.join(out, 'model.onnx')]);
     assert.strictEqual(run.status, 1);
-    assert.match(run.stderr, /the ONNX question-answering engine is not available yet/);
+    assert.match(run.stderr, /model not found: .*model\.onnx/);
   });
 
   it('a missing vocabulary or split is a clear error', () => {
