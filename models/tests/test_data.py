@@ -75,3 +75,30 @@ def test_examples_outside_the_window_are_skipped(tmp_path):
     assert split.examples[0].removed is None
     batches = SpanBatches(split, Layout(seq_len=48, question_len=8), 0.0, 0)
     assert [ex.answer for ex in batches.examples] == [tuple(rows[2, 6:])]
+
+
+def test_cross_document_negatives_hold_no_answer_even_where_the_document_cannot_avoid_it(tmp_path):
+    folder = tmp_path / 'cross'
+    # documents no longer than the window: a same-document negative is impossible
+    write_synthetic_split(folder, n_docs=3, doc_len=40, n_examples=30, vocab_size=300, seed=5)
+    split = ShardSplit(folder)
+    layout = Layout(seq_len=64, question_len=8)
+    same_only = SpanBatches(split, layout, no_answer_rate=1.0, seed=0).next(16)
+    assert (same_only['start'] > 0).all()  # fell back to windows with the answer
+    crossed = SpanBatches(split, layout, no_answer_rate=1.0, seed=0, cross_document_negatives=True)
+    batch = crossed.next(16)
+    assert (batch['start'] == 0).all() and (batch['end'] == 0).all()
+    documents = {tuple(split.shown(ex)[0].tolist()) for ex in split.examples}
+    for row, mask in zip(batch['input_ids'].numpy(), batch['attention_mask'].numpy()):
+        assert tuple(row[8:][mask[8:] == 1].tolist()) in documents  # a whole (short) document is shown
+
+
+def test_a_cross_document_negative_shows_the_other_document(tmp_path):
+    folder = tmp_path / 'other'
+    write_synthetic_split(folder, n_docs=2, doc_len=40, n_examples=10, vocab_size=300, seed=6)
+    split = ShardSplit(folder)
+    ex = split.examples[0]
+    other = next(o for o in split.examples if o.doc_start != ex.doc_start)
+    s = make_sample(split, ex, Layout(seq_len=64, question_len=8), np.random.default_rng(0), with_answer=False, other=other)
+    shown = s['input_ids'][8:][s['attention_mask'][8:] == 1].tolist()
+    assert shown == split.shown(other)[0].tolist() and int(s['start']) == 0

@@ -61,3 +61,20 @@ def test_an_interrupted_run_resumes_where_its_checkpoint_left_off(tmp_path, monk
     after = records[records.index(resume):]
     assert [r['step'] for r in after if r['event'] == 'train'] == list(range(5, 13))
     assert [s['steps'] for s in summary['levels']] == [12, 12]
+
+
+def test_a_token_budget_stops_each_level_once_its_tokens_are_seen(tmp_path):
+    cfg = get_config('tiny')
+    per_step = cfg.batch_size * cfg.seq_len
+    cfg.levels = [Level('tc', tokens=3 * per_step), Level('tf+tc', tokens=2 * per_step + 1)]
+    summary = train(cfg, tmp_path)
+    assert [s['steps'] for s in summary['levels']] == [3, 3]  # a partly spent step still runs
+    assert summary['tokens'] == 6 * per_step
+
+
+def test_budgets_rescale_over_levels_keeping_their_proportions():
+    cfg = get_config('ablation-tf-bootstrap', tokens=1000, threads=1)
+    assert [level.tokens for level in cfg.levels] == [400, 600] and cfg.threads == 1
+    assert sum(level.minutes for level in get_config('ship', minutes=30).levels) == pytest.approx(30)
+    with pytest.raises(SystemExit):
+        get_config('ship', tokens=1000)  # the ship config counts minutes

@@ -14,7 +14,12 @@ engine builds it in src/engine/model/inputs.ts):
   [CLS] question [SEP] PAD... | a window of the shown document
   '---- question_len -----'
 The window holds the answer at a random offset, or, with probability
-no_answer_rate, avoids it; then the target is position 0 ([CLS]).
+no_answer_rate, avoids it; then the target is position 0 ([CLS]). With
+cross-document negatives, half of those windows (and all of them where the
+document is too short to avoid the answer) come from another document, so
+the model learns that a window unrelated to the question holds no answer:
+the engine compares spans across windows and files by their margin over
+[CLS], which means nothing if [CLS] never wins during training.
 
 Run as a module to write a synthetic data root (the CI smoke-training fixture):
   python3 -m models.treeformer.data --synthetic <folder>
@@ -115,13 +120,17 @@ def question_side(question: np.ndarray, layout: Layout) -> Tuple[np.ndarray, np.
 
 
 def make_sample(split: ShardSplit, ex: TokenExample, layout: Layout, rng: np.random.Generator,
-                with_answer: bool) -> Dict[str, np.ndarray]:
-    """One input of layout.seq_len positions and its gold start/end."""
+                with_answer: bool, other: Optional[TokenExample] = None) -> Dict[str, np.ndarray]:
+    """One input of layout.seq_len positions and its gold start/end. `other`:
+    an example of another document, for a cross-document negative."""
     doc, (a, e) = split.shown(ex)
     W = layout.window
     start = None
     if not with_answer:  # a window that misses the answer, where the document allows one
         ranges = [(lo, hi) for lo, hi in ((0, a - W), (e + 1, len(doc) - W)) if lo <= hi]
+        if other is not None and (not ranges or rng.random() < 0.5):
+            doc, _ = split.shown(other)
+            ranges = [(0, max(0, len(doc) - W))]
         if ranges:
             lo, hi = ranges[int(rng.integers(len(ranges)))]
             start = int(rng.integers(lo, hi + 1))
@@ -147,8 +156,10 @@ def make_sample(split: ShardSplit, ex: TokenExample, layout: Layout, rng: np.ran
 class SpanBatches:
     """Random training batches from one split."""
 
-    def __init__(self, split: ShardSplit, layout: Layout, no_answer_rate: float, seed: int):
+    def __init__(self, split: ShardSplit, layout: Layout, no_answer_rate: float, seed: int,
+                 cross_document_negatives: bool = False):
         self.split, self.layout, self.no_answer_rate = split, layout, no_answer_rate
+        self.cross_document_negatives = cross_document_negatives
         self.examples = [ex for ex in split.examples if usable(ex, layout)]
         if not self.examples:
             raise ValueError(f'{split.folder}: no usable example for windows of {layout.window} tokens')
@@ -156,9 +167,19 @@ class SpanBatches:
 
     def next(self, batch_size: int) -> Dict[str, torch.Tensor]:
         picks = self.rng.integers(len(self.examples), size=batch_size)
-        samples = [make_sample(self.split, self.examples[i], self.layout, self.rng,
-                               with_answer=self.rng.random() >= self.no_answer_rate) for i in picks]
+        samples = []
+        for i in picks:
+            with_answer = self.rng.random() >= self.no_answer_rate
+            other = None if with_answer or not self.cross_document_negatives else self._other_document(self.examples[i])
+            samples.append(make_sample(self.split, self.examples[i], self.layout, self.rng, with_answer, other))
         return collate(samples)
+
+    def _other_document(self, ex: TokenExample) -> Optional[TokenExample]:
+        for _ in range(8):  # a split of one document has no other
+            other = self.examples[int(self.rng.integers(len(self.examples)))]
+            if other.doc_start != ex.doc_start:
+                return other
+        return None
 
 
 def collate(samples: List[Dict[str, np.ndarray]]) -> Dict[str, torch.Tensor]:

@@ -160,12 +160,13 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
         summary = ckpt.get('summary', {})
         train_cfg = ckpt['train_config']
         minutes = sum(level['minutes'] for level in train_cfg['levels'])
+        tokens = sum(level.get('tokens', 0) for level in train_cfg['levels'])
         card['training'] = {
             'config': train_cfg['name'], 'seq_len': train_cfg['seq_len'], 'batch_size': train_cfg['batch_size'],
             'levels': summary.get('levels', ckpt.get('levels')), 'tokens': ckpt.get('tokens'),
             'extrapolation': summary.get('extrapolation'),
             'command': f'python3 -m models.treeformer.train --config {train_cfg["name"]}'
-                       + (f' --minutes {minutes:g}' if minutes else ''),
+                       + (f' --minutes {minutes:g}' if minutes else '') + (f' --tokens {tokens}' if tokens else ''),
             'finished': 'summary' in ckpt,
         }
         card['data'] = ckpt.get('data')

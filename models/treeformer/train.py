@@ -1,8 +1,8 @@
 """Training: named configurations, the two-level bootstrapped schedule,
 resumable checkpoints, a JSON-lines log.
 
-  python3 -m models.treeformer.train --config ship --out models/checkpoints/ship [--minutes M] [--resume]
-                                     [--data DIR] [--background]
+  python3 -m models.treeformer.train --config ship --out models/checkpoints/ship [--minutes M | --tokens T]
+                                     [--threads N] [--resume] [--data DIR] [--background]
 
 A configuration is a list of levels run one after the other on the same
 weights. The bootstrapped schedule (DESIGN §3) is two levels: level 1 trains
@@ -14,8 +14,9 @@ adapting to the model they route for; `ablation-tf-bootstrap-frozen` measures
 the other choice. Every level whose trees learn and that does not inherit
 trees (the first one) starts them with the data-driven balanced split.
 
-Budgets are training wall time (equal budgets make the ablation fair); `tiny`
-counts steps instead so CI runs the same work on any machine.
+A level's budget is training wall time (the ship model), training tokens (the
+ablation: every variant sees the same data, whatever else the noisy 2-core
+machine is doing) or steps (`tiny`, so CI runs the same work anywhere).
 
 Files under --out: checkpoint.pt (atomic; --resume continues from it),
 train.log (one JSON object a line: progress, loss, tokens/s, leaf balance;
@@ -48,7 +49,8 @@ CHECKPOINT = 'checkpoint.pt'
 @dataclass
 class Level:
     attention: str
-    minutes: float = 0.0  # training wall-time budget; 0 = use steps
+    minutes: float = 0.0  # training wall-time budget; 0 = use tokens or steps
+    tokens: int = 0  # training-token budget; 0 = use steps
     steps: int = 0
     freeze_trees: bool = False
 
@@ -66,6 +68,7 @@ class TrainConfig:
     balance_weight: float = 0.1
     tree_recenter_rate: float = 0.5  # per step, each split's bias moves this far toward its median
     no_answer_rate: float = 0.1
+    cross_document_negatives: bool = False  # data.py: negatives from other documents too
     data: str = 'default'  # 'default' (models/data), 'synthetic' (written under --out) or a folder
     val_samples: int = 256
     extrapolation_factors: tuple = (1, 2, 4)
@@ -79,8 +82,12 @@ SHIP_MODEL = TreeformerConfig(vocab_size=16384, n_layer=4, n_head=4, d_model=128
                               question_len=32, attention='tc')
 
 
+ABLATION_TOKENS = 2_000_000
+
+
 def _ablation(levels: List[Level], attention: str = 'tc') -> TrainConfig:
-    """Equal budget (8 minutes) at 1k tokens, the ship model's size."""
+    """Equal budget (ABLATION_TOKENS training tokens) at 1k tokens, the ship
+    model's size. Bootstrapped variants spend 40% of it on level 1 (TC)."""
     return TrainConfig(name='', model=replace(SHIP_MODEL, attention=attention), levels=levels, seq_len=1024,
                        val_samples=256, extrapolation_factors=(1,))
 
@@ -93,33 +100,46 @@ CONFIGS: Dict[str, TrainConfig] = {
         levels=[Level('tc', steps=12), Level('tf+tc', steps=12)],
         seq_len=64, batch_size=8, lr=3e-3, warmup_steps=5, data='synthetic', val_samples=32,
         log_every_s=0.0, checkpoint_every_s=5.0, threads=1),
-    'ship': TrainConfig(name='ship', model=SHIP_MODEL, levels=[Level('tc', minutes=24), Level('tf+tc', minutes=36)]),
-    'ablation-dense': _ablation([Level('dense', minutes=8)], 'dense'),
-    'ablation-tc': _ablation([Level('tc', minutes=8)]),
-    'ablation-tf': _ablation([Level('tf', minutes=8)], 'tf'),
-    'ablation-tf-bootstrap': _ablation([Level('tc', minutes=3.2), Level('tf', minutes=4.8)]),
-    'ablation-tf-bootstrap-frozen': _ablation([Level('tc', minutes=3.2), Level('tf', minutes=4.8, freeze_trees=True)]),
-    'ablation-tftc-bootstrap': _ablation([Level('tc', minutes=3.2), Level('tf+tc', minutes=4.8)]),
-    'ablation-random-tree': _ablation([Level('random_tree', minutes=8)], 'random_tree'),
-    'ablation-linformer': _ablation([Level('linformer', minutes=8)], 'linformer'),
+    # 30% of samples hold no answer, half of them from another document: the
+    # engine ranks spans across windows and files by their margin over [CLS].
+    'ship': TrainConfig(name='ship', model=SHIP_MODEL, levels=[Level('tc', minutes=24), Level('tf+tc', minutes=36)],
+                        no_answer_rate=0.3, cross_document_negatives=True),
+    'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
+    'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
+    'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
+    'ablation-tf-bootstrap': _ablation([Level('tc', tokens=ABLATION_TOKENS * 2 // 5),
+                                        Level('tf', tokens=ABLATION_TOKENS * 3 // 5)]),
+    'ablation-tf-bootstrap-frozen': _ablation([Level('tc', tokens=ABLATION_TOKENS * 2 // 5),
+                                               Level('tf', tokens=ABLATION_TOKENS * 3 // 5, freeze_trees=True)]),
+    'ablation-tftc-bootstrap': _ablation([Level('tc', tokens=ABLATION_TOKENS * 2 // 5),
+                                          Level('tf+tc', tokens=ABLATION_TOKENS * 3 // 5)]),
+    'ablation-random-tree': _ablation([Level('random_tree', tokens=ABLATION_TOKENS)], 'random_tree'),
+    'ablation-linformer': _ablation([Level('linformer', tokens=ABLATION_TOKENS)], 'linformer'),
 }
 for _name, _cfg in CONFIGS.items():
     _cfg.name = _name
 
 
-def get_config(name: str, minutes: Optional[float] = None, data: Optional[str] = None) -> TrainConfig:
-    """A copy of a named configuration; `minutes` rescales its time budget."""
+def get_config(name: str, minutes: Optional[float] = None, data: Optional[str] = None,
+               tokens: Optional[int] = None, threads: Optional[int] = None) -> TrainConfig:
+    """A copy of a named configuration; `minutes` or `tokens` rescales the
+    budget of that kind over its levels, keeping their proportions."""
     if name not in CONFIGS:
         raise SystemExit(f'unknown config {name!r}; known: {", ".join(CONFIGS)}')
     cfg = copy.deepcopy(CONFIGS[name])
-    if minutes is not None:
-        total = sum(level.minutes for level in cfg.levels)
+    for field, total_wanted in (('minutes', minutes), ('tokens', tokens)):
+        if total_wanted is None:
+            continue
+        total = sum(getattr(level, field) for level in cfg.levels)
         if total == 0:
-            raise SystemExit(f'config {name!r} counts steps; --minutes does not apply')
+            raise SystemExit(f'config {name!r} has no {field} budget; --{field} does not apply')
         for level in cfg.levels:
-            level.minutes *= minutes / total
+            scaled = getattr(level, field) * total_wanted / total
+            setattr(level, field, int(scaled) if field == 'tokens' else scaled)
     if data is not None:
         cfg.data = data
+    if threads is not None:
+        cfg.threads = threads
     return cfg
 
 
@@ -241,7 +261,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
     val_folder = next((data_root / name for name in ('dev', 'val') if (data_root / name).exists()), None)
     val_split = ShardSplit(val_folder) if val_folder else None
     layout = layout_for(cfg, cfg.seq_len)
-    batches = SpanBatches(train_split, layout, cfg.no_answer_rate, cfg.seed)
+    batches = SpanBatches(train_split, layout, cfg.no_answer_rate, cfg.seed, cfg.cross_document_negatives)
     torch.manual_seed(cfg.seed)
 
     ckpt_path = out / CHECKPOINT
@@ -311,7 +331,13 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: SpanBat
     if state['level_step'] == 0:
         state['level_tokens'] = 0
     budget_s = level.minutes * 60
-    progress = lambda: state['level_elapsed'] / budget_s if budget_s else state['level_step'] / level.steps  # noqa: E731
+
+    def progress() -> float:
+        if budget_s:
+            return state['level_elapsed'] / budget_s
+        if level.tokens:
+            return state['level_tokens'] / level.tokens
+        return state['level_step'] / level.steps
     n_leaves = 2 ** cfg.model.tree_depth
     window = {'loss': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0, 'seconds': 0.0}
     last_log = last_ckpt = time.monotonic()
@@ -362,6 +388,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--config', required=True, help=', '.join(CONFIGS))
     parser.add_argument('--out', type=Path, required=True)
     parser.add_argument('--minutes', type=float, help='total training time, split over the levels as configured')
+    parser.add_argument('--tokens', type=int, help='total training tokens, split over the levels as configured')
+    parser.add_argument('--threads', type=int, help='torch intra-op threads (default: the config\'s)')
     parser.add_argument('--data', help="data root (default models/data), or 'synthetic'")
     parser.add_argument('--resume', action='store_true', help='continue from <out>/checkpoint.pt')
     parser.add_argument('--background', action='store_true', help='detach; follow <out>/train.log')
@@ -378,7 +406,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         (args.out / 'train.pid').write_text(f'{child.pid}\n')
         print(f'training in the background: pid {child.pid}, log {args.out / "train.log"}')
         return
-    train(get_config(args.config, args.minutes, args.data), args.out, args.resume)
+    train(get_config(args.config, args.minutes, args.data, args.tokens, args.threads), args.out, args.resume)
 
 
 if __name__ == '__main__':

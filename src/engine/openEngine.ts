@@ -29,7 +29,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   }
   let opened;
   try {
-    opened = await openModel(modelBytes, { device, nativeDir: options.nativeDir });
+    opened = await openModel(modelBytes, { device, nativeDir: options.nativeDir, intraOpThreads: options.threads });
   } catch (err) {
     if (err instanceof ModelLoadError) throw new EngineError('model-invalid', `${modelPath}: ${err.message}`);
     throw err;

@@ -78,6 +78,8 @@ export interface EngineOptions {
   exclude?: string[];
   /** Files larger than this are skipped with reason 'too-large'. */
   maxFileBytes?: number;
+  /** ONNX Runtime intra-op threads; 0 or absent: every physical core. */
+  threads?: number;
 }
 
 export interface IndexStats {

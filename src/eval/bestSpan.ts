@@ -3,7 +3,7 @@
 // (with the collection's IDF). Extra lines without query terms only lengthen a
 // span, so the winner is trimmed to the lines that carry the match.
 import { Bm25Collection } from './bm25';
-import { LineIndex } from './lines';
+import { LineIndex } from '../engine/lines';
 import { textTerms } from './terms';
 
 export const MAX_SPAN_LINES = 8;
@@ -35,7 +35,8 @@ export function bestLineSpan(
   const frequencies: number[][] = [];
   const lengths: number[] = [];
   for (let line = firstLine; line <= lastLine; line++) {
-    const { start, end } = lines.lineSpan(line);
+    const start = lines.lineStart(line);
+    const end = lines.lineEnd(line);
     const terms = textTerms(lines.text.slice(start, end));
     const counts = new Array<number>(query.length).fill(0);
     for (const term of terms) {

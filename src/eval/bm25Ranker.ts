@@ -3,7 +3,7 @@
 import { Encoding, splitIntoWindows, TokenWindow, WINDOW_SIZE, WINDOW_STRIDE, WindowShape } from '../engine/windows';
 import { bestLineSpan, MAX_SPAN_LINES } from './bestSpan';
 import { Bm25Collection, queryTerms } from './bm25';
-import { LineIndex } from './lines';
+import { LineIndex } from '../engine/lines';
 import { Answer, Ranker, RankerDocument } from './ranker';
 import { textTerms } from './terms';
 
@@ -66,7 +66,7 @@ export class Bm25Ranker implements Ranker {
       // Overlapping windows often agree on a span; a repeat would only push other answers down.
       const repeats = answers.some((a) => a.file === file && a.startLine <= span.endLine && span.startLine <= a.endLine);
       if (repeats) continue;
-      answers.push({ file, startLine: span.startLine, endLine: span.endLine, score, text: lines.textOfLines(span.startLine, span.endLine) });
+      answers.push({ file, startLine: span.startLine, endLine: span.endLine, score, text: lines.linesText(span.startLine, span.endLine) });
     }
     return answers;
   }

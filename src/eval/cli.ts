@@ -26,7 +26,7 @@ async function openRanker(args: EvalArgs): Promise<Ranker> {
     case 'command':
       return new CommandRanker(args.ranker.command, args.ranker.name);
     case 'model':
-      return openModelRanker(args.ranker.modelPath);
+      return openModelRanker(args.ranker.modelPath, args.threads);
   }
 }
 

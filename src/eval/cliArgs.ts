@@ -6,14 +6,15 @@ import { DEFAULT_TOP_K } from './runner';
 
 export const USAGE = `usage: npm run eval -- [--split test] [--ranker bm25 | --ranker-cmd "<command>" [--name <name>] | --model <file.onnx>]
                      [--limit N] [--top K] [--out <dir>] [--data <dir>] [--tokenizer <vocab.json>]
-                     [--window-size W] [--window-stride S]
+                     [--window-size W] [--window-stride S] [--threads T]
   --ranker bm25        BM25 over the model's token windows (the default)
   --ranker-cmd "<c>"   any ranker following the CLI contract: <c> ask <file> --question "<q>" --top K --json
   --model <file>       the ONNX model through the QA engine
   --limit N            evaluate N examples spread evenly over the split
   --out <dir>          results.json and results.md (default models/eval/<ranker>-<split>/)
   --data <dir>         the dataset root holding <split>/docs.jsonl and examples.jsonl (default models/data)
-  --tokenizer <file>   the model vocabulary for BM25's windows (default models/tokenizer/vocab-v1.json)`;
+  --tokenizer <file>   the model vocabulary for BM25's windows (default models/tokenizer/vocab-v1.json)
+  --threads T          ONNX Runtime threads for --model (default: every core)`;
 
 /** Where `npm run data` writes the vocabulary (src/data/pipeline.ts, VOCAB_VERSION v1). */
 const DEFAULT_VOCABULARY = path.join('models', 'tokenizer', 'vocab-v1.json');
@@ -30,6 +31,8 @@ export interface EvalArgs {
   outDir?: string;
   tokenizerPath: string;
   window: WindowShape;
+  /** ONNX Runtime intra-op threads for --model; 0 = every core. */
+  threads: number;
 }
 
 export class UsageError extends Error {}
@@ -64,6 +67,7 @@ export function parseEvalArgs(argv: string[], repoRoot: string): EvalArgs {
         tokenizer: { type: 'string' },
         'window-size': { type: 'string' },
         'window-stride': { type: 'string' },
+        threads: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -95,5 +99,6 @@ export function parseEvalArgs(argv: string[], repoRoot: string): EvalArgs {
     outDir: values.out === undefined ? undefined : path.resolve(values.out),
     tokenizerPath: values.tokenizer === undefined ? path.join(repoRoot, DEFAULT_VOCABULARY) : path.resolve(values.tokenizer),
     window,
+    threads: positiveInteger(values.threads, '--threads', 0),
   };
 }

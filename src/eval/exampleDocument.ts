@@ -1,7 +1,7 @@
 // The document an example is asked about: the source text with the example's
 // `removed` characters cut out, and its gold span moved into that cut text.
 import { Example, GoldSpan, SourceDocument } from './dataset';
-import { LineIndex } from './lines';
+import { LineIndex } from '../engine/lines';
 
 export interface ExampleDocument {
   text: string;

@@ -23,7 +23,7 @@ export class EngineRanker implements Ranker {
   }
 }
 
-/** `--model`: the ONNX model read through the QA engine, on the CPU. */
-export async function openModelRanker(modelPath: string): Promise<Ranker> {
-  return new EngineRanker(await openEngine({ modelPath, device: 'cpu' }));
+/** `--model`: the ONNX model read through the QA engine, on the CPU (threads: 0 = every core). */
+export async function openModelRanker(modelPath: string, threads = 0): Promise<Ranker> {
+  return new EngineRanker(await openEngine({ modelPath, device: 'cpu', threads }));
 }

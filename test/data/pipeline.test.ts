@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readShards, EXAMPLE_ROW_INTS } from '../../src/data/output/shards';
 import { PipelineReport, runPipeline } from '../../src/data/pipeline';
-import { LineIndex } from '../../src/data/text/lineIndex';
+import { LineIndex } from '../../src/engine/lines';
 import { DocRecord, ExampleRecord, Split, SPLITS } from '../../src/data/types';
 import { Tokenizer } from '../../src/engine/tokenizer';
 import { FIXTURE_CORPORA } from './support';
@@ -86,7 +86,7 @@ describe('data: pipeline end to end on the fixture corpus', function () {
           assert.ok(offset(rs, 0) <= e.removed.start && offset(re - 1, 1) >= e.removed.end, `${e.id} removed tokens cover the removed text`);
           assert.ok(re <= first || last < rs, `${e.id} answer and removed tokens are apart`);
         }
-        const lines = new LineIndex(doc.text).withLines(e.answer);
+        const lines = new LineIndex(doc.text).linesOfRange(e.answer.start, e.answer.end);
         assert.deepStrictEqual([e.answer.startLine, e.answer.endLine], [lines.startLine, lines.endLine]);
       });
       for (const d of docs[split]) {

@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import { bestLineSpan } from '../../src/eval/bestSpan';
 import { Bm25Collection, queryTerms } from '../../src/eval/bm25';
 import { Bm25Ranker } from '../../src/eval/bm25Ranker';
-import { LineIndex } from '../../src/eval/lines';
+import { LineIndex } from '../../src/engine/lines';
 import { textTerms } from '../../src/eval/terms';
 import { wordTokenizer } from '../fixtures/eval/wordTokenizer';
 
@@ -65,7 +65,7 @@ describe('Bm25Ranker', () => {
     const [top] = answers;
     assert.strictEqual(top.file, 'util.py');
     assert.ok(top.startLine >= 31 && top.endLine <= 33, `top answer at lines ${top.startLine}-${top.endLine}`);
-    assert.strictEqual(top.text, new LineIndex(text).textOfLines(top.startLine, top.endLine));
+    assert.strictEqual(top.text, new LineIndex(text).linesText(top.startLine, top.endLine));
   });
 
   it('ranks best first, returns at most topK, and never repeats a span', async () => {

@@ -90,6 +90,7 @@ describe('eval arguments', () => {
       outDir: undefined,
       tokenizerPath: path.join(root, 'models', 'tokenizer', 'vocab-v1.json'),
       window: { size: 512, stride: 384 },
+      threads: 0,
     });
   });
 
@@ -97,7 +98,8 @@ describe('eval arguments', () => {
     const args = parseEvalArgs(['--split', 'dev', '--ranker-cmd', 'treeformer', '--name', 'cli', '--limit', '50', '--top', '5', '--out', 'o'], root);
     assert.deepStrictEqual(args.ranker, { kind: 'command', command: 'treeformer', name: 'cli' });
     assert.deepStrictEqual([args.split, args.limit, args.topK, args.outDir], ['dev', 50, 5, path.resolve('o')]);
-    assert.deepStrictEqual(parseEvalArgs(['--model', 'm.onnx'], root).ranker, { kind: 'model', modelPath: path.resolve('m.onnx') });
+    const model = parseEvalArgs(['--model', 'm.onnx', '--threads', '1'], root);
+    assert.deepStrictEqual([model.ranker, model.threads], [{ kind: 'model', modelPath: path.resolve('m.onnx') }, 1]);
   });
 
   it('rejects conflicting or malformed options', () => {
@@ -105,6 +107,7 @@ describe('eval arguments', () => {
       ['--ranker', 'bm25', '--model', 'm.onnx'],
       ['--limit', '0'],
       ['--top', 'ten'],
+      ['--threads', '-1'],
       ['--window-size', '8', '--window-stride', '9'],
       ['--name', 'x'],
       ['--split', '../etc'],

@@ -1,7 +1,7 @@
 // doc → declaration: the doc comment (name masked) asks; the file without that
 // comment is the document; the declaration's first lines are the answer.
 import { DocumentedDeclaration } from '../extract/declaration';
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { DocRecord, ExampleRecord } from '../types';
 import { questionFromDoc } from './questionText';
 import { selectSpread } from './select';
@@ -17,7 +17,7 @@ export function docToDeclExamples(doc: DocRecord, decls: DocumentedDeclaration[]
     if (d.decl.end <= d.decl.start || (d.decl.start < d.doc.end && d.doc.start < d.decl.end)) continue;
     const question = questionFromDoc(d.docText, d.name);
     if (question === undefined) continue;
-    const answer = lines.withLines(d.decl);
+    const answer = { ...d.decl, ...lines.linesOfRange(d.decl.start, d.decl.end) };
     candidates.push({
       id: `${doc.docId}#doc2decl:${d.name}@${answer.startLine}`,
       source: doc.source,

@@ -2,7 +2,7 @@
 // symbol's doc comment and declaration in the same file are the answer.
 import { definitionSpan, DocumentedDeclaration, trimEnd } from '../extract/declaration';
 import { stableHash } from '../hash';
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { DocRecord, ExampleRecord, Span } from '../types';
 import { selectSpread } from './select';
 
@@ -82,7 +82,8 @@ export function usageToDefExamples(doc: DocRecord, decls: DocumentedDeclaration[
   for (const [name, offsets] of usages) {
     const at = offsets[stableHash(`${doc.docId}:${name}`) % offsets.length];
     const line = lines.lineOf(at);
-    const answer = lines.withLines(boundedDefinition(lines, unique.get(name)!));
+    const definition = boundedDefinition(lines, unique.get(name)!);
+    const answer = { ...definition, ...lines.linesOfRange(definition.start, definition.end) };
     candidates.push({
       id: `${doc.docId}#usage2def:${name}@${line}`,
       source: doc.source,

@@ -1,6 +1,6 @@
 // What every extractor returns: a documented declaration of one file, with the
 // spans the example builders need (all UTF-16 offsets into the file's text).
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { Span } from '../types';
 
 export interface DocumentedDeclaration {

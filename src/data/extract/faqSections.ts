@@ -1,6 +1,6 @@
 // The Python FAQ (reStructuredText sources in python3.11-doc): every section
 // whose title is a question, with the section's body as the answer.
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { LineSpan, Span } from '../types';
 import { trimEnd } from './declaration';
 
@@ -51,7 +51,7 @@ export function extractFaqSections(text: string): FaqSection[] {
     sections.push({
       question,
       heading: { start: lines.lineStart(title), end: lines.afterLine(title + 1) },
-      answer: lines.withLines({ start, end }),
+      answer: { start, end, ...lines.linesOfRange(start, end) },
     });
   });
   return sections;

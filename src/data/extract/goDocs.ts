@@ -1,6 +1,6 @@
 // Go: '// …' blocks directly above a top-level func/type/var/const, or above a
 // spec inside a "const (" / "var (" / "type (" group.
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { DocumentedDeclaration } from './declaration';
 import { DeclaredName, extractLineCommentDeclarations, LineCommentDialect } from './lineCommentDocs';
 

@@ -1,6 +1,6 @@
 // Declarations documented by a block of line comments directly above them
 // ('// …' in Go, '/// …' in Rust), shared by the Go and Rust extractors.
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { declarationExtent, CLikeLanguage } from './cLikeScanner';
 import { answerSpan, DocumentedDeclaration, MAX_ANSWER_LINES } from './declaration';
 

@@ -3,7 +3,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { repoRoot } from '../repoRoot';
 import { answerSpan, DocumentedDeclaration } from './declaration';
 

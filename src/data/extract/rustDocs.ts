@@ -1,6 +1,6 @@
 // Rust: '/// …' blocks above an item (fn, struct, enum, trait, type, const,
 // static, union, mod, macro_rules!), with attribute lines allowed in between.
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { DocumentedDeclaration } from './declaration';
 import { DeclaredName, extractLineCommentDeclarations, LineCommentDialect } from './lineCommentDocs';
 

@@ -1,7 +1,7 @@
 // JSDoc-documented declarations of a TypeScript file (.d.ts), found with the
 // TypeScript compiler API (typescript@5, the project's own dev dependency).
 import * as ts from 'typescript';
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex } from '../../engine/lines';
 import { answerSpan, DocumentedDeclaration } from './declaration';
 
 type NamedDeclaration = ts.Node & { name?: ts.Node };

@@ -1,6 +1,6 @@
 // 1-based line numbers over character offsets.
 import * as assert from 'assert';
-import { LineIndex } from '../../src/eval/lines';
+import { LineIndex } from '../../src/engine/lines';
 
 describe('LineIndex', () => {
   const lines = new LineIndex('ab\ncd\r\n\nef');
@@ -11,12 +11,21 @@ describe('LineIndex', () => {
     assert.throws(() => lines.lineOf(11), RangeError);
   });
 
-  it('gives each line without its newline, and runs of lines', () => {
-    assert.deepStrictEqual(lines.lineSpan(2), { start: 3, end: 6 });
-    assert.strictEqual(lines.textOfLines(2, 2), 'cd\r');
-    assert.strictEqual(lines.textOfLines(3, 4), '\nef');
-    assert.strictEqual(lines.textOfLines(1, 4), 'ab\ncd\r\n\nef');
-    assert.throws(() => lines.lineSpan(5), RangeError);
+  it('gives each line without its newline (a \r stays), and runs of lines as shown to a user (no \r)', () => {
+    assert.deepStrictEqual([lines.lineStart(2), lines.lineEnd(2), lines.afterLine(2)], [3, 6, 7]);
+    assert.strictEqual(lines.lineText(2), 'cd\r');
+    assert.strictEqual(lines.linesText(2, 2), 'cd');
+    assert.strictEqual(lines.linesText(3, 4), '\nef');
+    assert.strictEqual(lines.linesText(1, 4), 'ab\ncd\n\nef');
+    assert.strictEqual(lines.afterLine(4), 10);
+    assert.throws(() => lines.lineStart(5), RangeError);
+    assert.throws(() => lines.lineEnd(0), RangeError);
+  });
+
+  it('widens a range to its whole lines only when nothing else shares them', () => {
+    const code = new LineIndex("x = 1\n  '''doc'''  \ny = 2");
+    assert.deepStrictEqual(code.wholeLines({ start: 8, end: 17 }), { start: 6, end: 20 });
+    assert.strictEqual(code.wholeLines({ start: 0, end: 1 }), undefined);
   });
 
   it('gives the inclusive lines of a character range', () => {
@@ -29,6 +38,6 @@ describe('LineIndex', () => {
   it('an empty text is one empty line', () => {
     const empty = new LineIndex('');
     assert.strictEqual(empty.lineCount, 1);
-    assert.strictEqual(empty.textOfLines(1, 1), '');
+    assert.strictEqual(empty.linesText(1, 1), '');
   });
 });
