@@ -9,7 +9,7 @@ import type { FoundFile } from './discovery/discover';
 import type { LeafBags } from './index/leafBags';
 import type { EntryStore } from './index/entryStore';
 import { LineIndex } from './lines';
-import type { Tokenizer } from './tokenizer';
+import type { Encoding } from './tokenizer';
 import type { Progress } from './types';
 import { splitIntoWindows, TokenWindow, WindowShape } from './windows';
 
@@ -45,7 +45,7 @@ export class Corpus {
   private tokensHeld = 0;
 
   constructor(
-    private readonly tokenizer: Tokenizer,
+    private readonly tokenizer: { encode(text: string): Promise<Encoding> },
     private readonly windowShape: WindowShape,
     private readonly store: EntryStore | undefined,
   ) {}
@@ -86,7 +86,7 @@ export class Corpus {
     if (held) return held;
     const text = new TextDecoder('utf-8').decode(bytes);
     const stored = await this.store?.load(hash);
-    const tokens = stored?.tokens ?? this.tokenizer.encode(text);
+    const tokens = stored?.tokens ?? (await this.tokenizer.encode(text));
     const content: FileContent = {
       hash,
       text,

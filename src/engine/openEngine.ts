@@ -10,7 +10,7 @@ import { ModelCard, readModelCard } from './model/card';
 import { SessionRunner } from './model/runner';
 import { Engine } from './qaEngine';
 import { loadRuntime, ModelLoadError, openModel } from './runtime';
-import { Tokenizer } from './tokenizer';
+import { WorkerTokenizer } from './tokenizer';
 import type { EngineOptions } from './types';
 import { WINDOW_SIZE, WINDOW_STRIDE, WindowShape } from './windows';
 
@@ -20,7 +20,16 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     throw new EngineError('model-missing', `model not found: ${modelPath} (train and export it, or give another model)`);
   }
   const card = readModelCard(modelPath);
-  const tokenizer = loadTokenizer(options.vocabPath ? path.resolve(options.vocabPath) : card.vocabPath, card);
+  const tokenizer = await loadTokenizer(options.vocabPath ? path.resolve(options.vocabPath) : card.vocabPath, card);
+  try {
+    return await openWithTokenizer(options, modelPath, card, tokenizer);
+  } catch (err) {
+    await tokenizer.dispose();
+    throw err;
+  }
+}
+
+async function openWithTokenizer(options: EngineOptions, modelPath: string, card: ModelCard, tokenizer: WorkerTokenizer): Promise<Engine> {
   const modelBytes = await fs.promises.readFile(modelPath);
   if (modelBytes.length === 0) throw new EngineError('model-invalid', `model file is empty: ${modelPath}`);
   const device = options.device ?? 'auto';
@@ -53,24 +62,26 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   });
 }
 
-function loadTokenizer(vocabPath: string, card: ModelCard): Tokenizer {
+/** The tokenizer in its worker thread, checked against the card. */
+async function loadTokenizer(vocabPath: string, card: ModelCard): Promise<WorkerTokenizer> {
   if (!fs.existsSync(vocabPath)) {
     throw new EngineError('vocabulary-missing', `vocabulary not found: ${vocabPath} (named by ${card.file})`);
   }
-  let tokenizer: Tokenizer;
+  let tokenizer: WorkerTokenizer;
   try {
-    tokenizer = Tokenizer.fromFile(vocabPath);
+    tokenizer = await WorkerTokenizer.open({ vocabPath });
   } catch (err) {
     throw new EngineError('vocabulary-invalid', `vocabulary ${vocabPath}: ${(err as Error).message}`);
   }
+  let problem: string | undefined;
   if (tokenizer.version !== card.vocabVersion) {
-    throw new EngineError(
-      'vocabulary-invalid',
-      `vocabulary ${vocabPath} is version '${tokenizer.version}', but the model was trained with '${card.vocabVersion}'`,
-    );
+    problem = `vocabulary ${vocabPath} is version '${tokenizer.version}', but the model was trained with '${card.vocabVersion}'`;
+  } else if (tokenizer.vocabSize > card.vocabSize) {
+    problem = `vocabulary ${vocabPath} has ${tokenizer.vocabSize} ids, the model only ${card.vocabSize}`;
   }
-  if (tokenizer.vocabSize > card.vocabSize) {
-    throw new EngineError('vocabulary-invalid', `vocabulary ${vocabPath} has ${tokenizer.vocabSize} ids, the model only ${card.vocabSize}`);
+  if (problem) {
+    await tokenizer.dispose();
+    throw new EngineError('vocabulary-invalid', problem);
   }
   return tokenizer;
 }

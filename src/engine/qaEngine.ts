@@ -11,7 +11,7 @@ import { buildInput, QuestionSide, questionSide } from './model/inputs';
 import type { ModelRunner } from './model/runner';
 import { mergeAndRank } from './ranking';
 import { readWindows, WindowRef } from './reader';
-import type { Tokenizer } from './tokenizer';
+import type { WorkerTokenizer } from './tokenizer';
 import { buildTrace } from './trace';
 import type { AskRequest, AskResult, IndexStats, Progress, QaEngine } from './types';
 import { WindowShape } from './windows';
@@ -22,7 +22,7 @@ export const DEFAULT_READ_BUDGET = 32;
 
 export interface EngineParts {
   runner: ModelRunner;
-  tokenizer: Tokenizer;
+  tokenizer: WorkerTokenizer;
   device: 'cpu' | 'cuda';
   /** G of the model card. */
   questionLength: number;
@@ -65,7 +65,7 @@ export class Engine implements QaEngine {
     if (!Number.isInteger(topK) || topK < 1) throw new EngineError('bad-request', `top K must be a positive integer, got ${topK}`);
     const { signal, onProgress } = request;
     const { scope, skipped } = await this.gather(request.paths, signal, onProgress);
-    const questionTokens = this.parts.tokenizer.encode(question);
+    const questionTokens = await this.parts.tokenizer.encode(question);
     const side = questionSide(questionTokens.ids, this.parts.questionLength);
     const all = allWindows(scope.files);
     const useFirstStage = all.length > this.readBudget && (this.parts.store !== undefined || scope.files.every((f) => f.content.bags));
@@ -121,7 +121,7 @@ export class Engine implements QaEngine {
   async firstStageWindows(request: Pick<AskRequest, 'question' | 'paths' | 'signal'>): Promise<ChosenWindow[]> {
     const { scope } = await this.gather(request.paths, request.signal);
     await this.route(scope, request.signal);
-    const side = questionSide(this.parts.tokenizer.encode(request.question.trim()).ids, this.parts.questionLength);
+    const side = questionSide((await this.parts.tokenizer.encode(request.question.trim())).ids, this.parts.questionLength);
     const chosen = await this.firstStage(scope, side, allWindows(scope.files), request.signal);
     return chosen.map((ref) => {
       const w = ref.file.content.windows[ref.window];
@@ -145,7 +145,7 @@ export class Engine implements QaEngine {
   }
 
   async dispose(): Promise<void> {
-    await this.parts.runner.dispose();
+    await Promise.all([this.parts.runner.dispose(), this.parts.tokenizer.dispose()]);
   }
 
   private async gather(

@@ -25,7 +25,7 @@ import type { ModelInput } from '../../src/engine/model/inputs';
 import { ModelOutput, ModelRunner, SessionRunner, TreeShape } from '../../src/engine/model/runner';
 import { Engine } from '../../src/engine/qaEngine';
 import { openModel } from '../../src/engine/runtime';
-import { Tokenizer, VocabularyFile } from '../../src/engine/tokenizer';
+import { Tokenizer, VocabularyFile, WorkerTokenizer } from '../../src/engine/tokenizer';
 import type { WindowShape } from '../../src/engine/windows';
 import { GraphBuilder, TensorType, TREEFORMER_DOMAIN, TREEFORMER_OPSET, attr } from './onnxModel';
 import { Rng } from './treeReference';
@@ -234,7 +234,7 @@ export async function openQaTestEngine(
   }
   const engine = new Engine({
     runner,
-    tokenizer,
+    tokenizer: await WorkerTokenizer.open({ vocabulary }),
     device: 'cpu',
     questionLength: QA_TEST_DEFAULTS.questionLength,
     windowShape: options.windowShape ?? { size: 512, stride: 384 },

@@ -16,3 +16,4 @@ export { Tokenizer } from './tokenizer';
 export type { Encoding } from './tokenizer';
 export { SPECIAL, MAX_VOCAB_SIZE, VocabularyError } from './vocabulary';
 export type { VocabularyFile } from './vocabulary';
+export { WorkerTokenizer } from './workerTokenizer';
