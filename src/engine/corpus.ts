@@ -21,6 +21,8 @@ export interface FileContent {
   windows: TokenWindow[];
   /** One leaf bag per window, once the file has been indexed. */
   bags?: LeafBags;
+  /** One answer prior per window (index/entryCodec.ts), set with `bags`. */
+  priors?: Float32Array;
 }
 
 /** A file of the current request: where it is and what it holds. */
@@ -66,10 +68,11 @@ export class Corpus {
     return files;
   }
 
-  /** Records a file's freshly computed leaf bags (and writes its entry when there is a store). */
-  async saveBags(content: FileContent, bags: LeafBags): Promise<void> {
+  /** Records a file's freshly computed routing (and writes its entry when there is a store). */
+  async saveRouting(content: FileContent, bags: LeafBags, priors: Float32Array): Promise<void> {
     content.bags = bags;
-    await this.store?.save({ hash: content.hash, tokens: content.tokens, bags });
+    content.priors = priors;
+    await this.store?.save({ hash: content.hash, tokens: content.tokens, bags, priors });
   }
 
   private async contentOf(file: string): Promise<FileContent> {
@@ -94,10 +97,12 @@ export class Corpus {
       tokens,
       windows: splitIntoWindows(tokens, this.windowShape),
       bags: stored?.bags,
+      priors: stored?.priors,
     };
     if (content.bags && content.bags.offsets.length !== content.windows.length + 1) {
       // Written with another window shape: the tokens stand, the routing does not.
       content.bags = undefined;
+      content.priors = undefined;
     }
     this.byHash.set(hash, content);
     this.tokensHeld += tokens.ids.length;

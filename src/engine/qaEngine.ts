@@ -11,6 +11,7 @@ import { buildInput, QuestionSide, questionSide } from './model/inputs';
 import type { ModelRunner } from './model/runner';
 import { mergeAndRank } from './ranking';
 import { readWindows, WindowRef } from './reader';
+import { bestSpanMargin } from './spans';
 import type { WorkerTokenizer } from './tokenizer';
 import { buildTrace } from './trace';
 import type { AskRequest, AskResult, IndexStats, Progress, QaEngine } from './types';
@@ -167,7 +168,10 @@ export class Engine implements QaEngine {
     return { scope: { files, windowCount }, skipped };
   }
 
-  /** Runs every window of files not yet indexed once with an empty question and keeps its leaf bag. */
+  /**
+   * Runs every window of files not yet indexed once with an empty question and
+   * keeps its leaf bag and its answer prior (best span margin over [CLS]).
+   */
   private async route(scope: Scope, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<void> {
     const pending = scope.files.filter((f) => !f.content.bags);
     const total = pending.reduce((n, f) => n + f.content.windows.length, 0);
@@ -178,15 +182,17 @@ export class Engine implements QaEngine {
     for (const file of pending) {
       const { content } = file;
       const bags = [];
-      for (const w of content.windows) {
+      const priors = new Float32Array(content.windows.length);
+      for (const [i, w] of content.windows.entries()) {
         throwIfAborted(signal);
         const input = buildInput(empty, content.tokens.ids, w.tokenStart, w.tokenEnd);
         const n = input.inputIds.length;
         const out = await runner.run(input, true);
         bags.push(bagOfPositions(out.leaves!, runner.shape, n, g, n));
+        priors[i] = bestSpanMargin(out.start, out.end, g, n);
         onProgress?.({ phase: 'index', done: ++done, total, file: file.path });
       }
-      await this.corpus.saveBags(content, packBags(bags));
+      await this.corpus.saveRouting(content, packBags(bags), priors);
     }
   }
 
@@ -200,6 +206,7 @@ export class Engine implements QaEngine {
       const postings = new LeafPostings(
         scope.files.map((f) => f.content.bags!),
         lengths,
+        concatFloats(scope.files.map((f) => f.content.priors!)),
       );
       this.postings = { signature, postings };
     }
@@ -213,6 +220,16 @@ function allWindows(files: readonly CorpusFile[]): WindowRef[] {
     for (let window = 0; window < file.content.windows.length; window++) refs.push({ file, window, id: refs.length });
   }
   return refs;
+}
+
+function concatFloats(parts: readonly Float32Array[]): Float32Array {
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
 }
 
 function countTokens(files: readonly CorpusFile[]): number {

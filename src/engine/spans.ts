@@ -88,3 +88,9 @@ export function spanLines(
 function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13 || code === 12 || code === 11;
 }
+
+/** The best span's margin over "no answer" among positions [from, to) of one run; −Infinity when there are none. */
+export function bestSpanMargin(start: ArrayLike<number>, end: ArrayLike<number>, from: number, to: number): number {
+  const [best] = decodeSpans(start, end, { from, to }, { maxTokens: MAX_SPAN_TOKENS, count: 1, nullScore: start[0] + end[0] });
+  return best ? best.score : -Infinity;
+}

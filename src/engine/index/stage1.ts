@@ -1,6 +1,7 @@
 // The first stage of a workspace question: windows are ranked by the tree
-// leaves their tokens share with the question's tokens, so only the best few
-// are read by the full model.
+// leaves their tokens share with the question's tokens, fused with how
+// answer-like the model found each window when indexing it, so only the best
+// few are read by the full model.
 //
 // Keys are (layer, head, leaf) and layer signatures (leafBags.ts).
 // Score (query likelihood with Dirichlet smoothing over the keys): for
@@ -9,6 +10,11 @@
 //   score(w) = Σ_k q_k · log(1 + c_wk / (μ p_k)) + Q · log(μ / (n_w + μ)),
 // so a shared key counts more the rarer it is in the whole workspace (1/p_k)
 // and long windows get no free advantage. μ is the mean window length.
+//
+// The prior of a window is its best span's margin over "no answer" when it
+// was read with an empty question (index/entryCodec.ts): the part of the full
+// read's score that does not depend on the question. The two orders are
+// fused by reciprocal rank, Σ 1 / (RRF_K + rank), which needs no common scale.
 import type { LeafBags } from './leafBags';
 
 export class LeafPostings {
@@ -18,14 +24,18 @@ export class LeafPostings {
   private readonly counts: Uint16Array;
   private readonly total: number;
   private readonly mu: number;
+  /** Rank of every window by decreasing prior (equal priors share a rank). */
+  private readonly priorRanks: Uint32Array;
 
   /**
    * `bags[i]` holds one bag per window of file i; `lengths` the document
-   * tokens of every window, numbered in order across all files.
+   * tokens and `priors` the answer prior of every window, numbered in order
+   * across all files.
    */
   constructor(
     bags: readonly LeafBags[],
     private readonly lengths: Uint32Array,
+    priors: Float32Array,
   ) {
     let entries = 0;
     for (const b of bags) {
@@ -61,6 +71,8 @@ export class LeafPostings {
       }
     }
     if (window !== lengths.length) throw new RangeError(`${window} window bags but ${lengths.length} window lengths`);
+    if (priors.length !== lengths.length) throw new RangeError(`${priors.length} priors but ${lengths.length} windows`);
+    this.priorRanks = ranks(priors);
     this.total = lengths.reduce((a, b) => a + b, 0);
     this.mu = Math.max(1, this.total / Math.max(1, lengths.length));
   }
@@ -83,11 +95,30 @@ export class LeafPostings {
     return scores;
   }
 
-  /** The `count` best windows, best first (ties by window number). */
+  /** The `count` best windows by the fused order, best first (ties by window number). */
   top(question: { keys: Uint32Array; counts: Uint16Array }, count: number): number[] {
-    const scores = this.score(question);
-    const order = Array.from(scores.keys());
-    order.sort((a, b) => scores[b] - scores[a] || a - b);
-    return order.slice(0, count);
+    const leafRanks = ranks(this.score(question));
+    const fused = Float64Array.from(leafRanks, (rank, w) => 1 / (RRF_K + rank) + 1 / (RRF_K + this.priorRanks[w]));
+    return order(fused).slice(0, count);
   }
+}
+
+/** Reciprocal-rank fusion constant: how far down an order still counts. */
+export const RRF_K = 60;
+
+/** Indexes by decreasing value, ties by index. */
+function order(values: ArrayLike<number>): number[] {
+  const indexes = Array.from({ length: values.length }, (_, i) => i);
+  return indexes.sort((a, b) => (values[a] === values[b] ? a - b : values[b] > values[a] ? 1 : -1));
+}
+
+/** 0-based rank of every value by decreasing value; equal values share the best of their ranks. */
+function ranks(values: ArrayLike<number>): Uint32Array {
+  const out = new Uint32Array(values.length);
+  const sorted = order(values);
+  sorted.forEach((index, position) => {
+    const previous = sorted[position - 1];
+    out[index] = position > 0 && values[previous] === values[index] ? out[previous] : position;
+  });
+  return out;
 }
