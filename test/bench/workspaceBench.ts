@@ -34,6 +34,16 @@ const QUESTIONS = [
   'create a typed array view over an ArrayBuffer',
   'resolve with the first promise that settles',
   'format a number with a fixed number of decimal digits',
+  'check whether a file exists on disk',
+  'read the whole file into a string',
+  'escape special characters in a regular expression',
+  'throw an error when the argument is not a function',
+  'parse command line arguments into options',
+  'compare two semantic version strings',
+  'merge two objects deeply',
+  'convert a string to camel case',
+  'spawn a child process and wait for it to exit',
+  'encode a string as base64',
 ];
 const TOP_K = 5;
 /**
