@@ -171,8 +171,11 @@ def main() -> None:
     bm25 = evaluate_on_test(None, args.out / 'bm25-eval', args.limit, threads, env)
     dev = ShardSplit(DEFAULT_DATA / 'dev')
     rows = [{**measure_flops(name, args.out / name, dev), 'test': scores[name]} for name in variants]
-    (args.out / 'ablation.json').write_text(json.dumps({'bm25': bm25, 'variants': rows}, indent=2))
-    table = markdown(rows, bm25, args.tokens or ABLATION_TOKENS, args.limit)
+    tokens = args.tokens or ABLATION_TOKENS
+    (args.out / 'ablation.json').write_text(json.dumps(
+        {'tokens_per_variant': tokens, 'seq_len': 1024, 'test_examples': args.limit, 'bm25': bm25, 'variants': rows},
+        indent=2))
+    table = markdown(rows, bm25, tokens, args.limit)
     (args.out / 'ablation.md').write_text(table)
     print(table)
 
