@@ -34,6 +34,9 @@ export interface EngineParts {
   readBudget?: number;
 }
 
+/** How the first stage orders windows: shared leaves fused with the answer prior, or shared leaves alone. */
+export type FirstStageOrder = 'fused' | 'leaves';
+
 /** A window of a file, by character range. */
 export interface ChosenWindow {
   file: string;
@@ -117,13 +120,17 @@ export class Engine implements QaEngine {
   /**
    * The windows the first stage would hand to the full read for this
    * question (indexing what is not indexed yet), best first. For measuring
-   * the first stage against a full read.
+   * the first stage against a full read; `order: 'leaves'` ranks by the
+   * shared leaves alone, without the answer prior.
    */
-  async firstStageWindows(request: Pick<AskRequest, 'question' | 'paths' | 'signal'>): Promise<ChosenWindow[]> {
+  async firstStageWindows(
+    request: Pick<AskRequest, 'question' | 'paths' | 'signal'>,
+    order: FirstStageOrder = 'fused',
+  ): Promise<ChosenWindow[]> {
     const { scope } = await this.gather(request.paths, request.signal);
     await this.route(scope, request.signal);
     const side = questionSide((await this.parts.tokenizer.encode(request.question.trim())).ids, this.parts.questionLength);
-    const chosen = await this.firstStage(scope, side, allWindows(scope.files), request.signal);
+    const chosen = await this.firstStage(scope, side, allWindows(scope.files), request.signal, order);
     return chosen.map((ref) => {
       const w = ref.file.content.windows[ref.window];
       return { file: ref.file.path, charStart: w.charStart, charEnd: w.charEnd };
@@ -134,14 +141,20 @@ export class Engine implements QaEngine {
    * Windows the first stage picks: the question is routed on its own, and
    * windows are ranked by the leaves they share with it.
    */
-  private async firstStage(scope: Scope, side: QuestionSide, all: WindowRef[], signal?: AbortSignal): Promise<WindowRef[]> {
+  private async firstStage(
+    scope: Scope,
+    side: QuestionSide,
+    all: WindowRef[],
+    signal?: AbortSignal,
+    order: FirstStageOrder = 'fused',
+  ): Promise<WindowRef[]> {
     throwIfAborted(signal);
     const runner = this.parts.runner;
     const input = buildInput(side, new Int32Array(0), 0, 0);
     const out = await runner.run(input, true);
     const question = bagOfPositions(out.leaves!, runner.shape, input.inputIds.length, 1, 1 + side.questionTokens);
     return this.postingsFor(scope)
-      .top(question, this.readBudget)
+      .top(question, this.readBudget, order === 'fused')
       .map((id) => all[id]);
   }
 

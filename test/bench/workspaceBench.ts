@@ -110,23 +110,29 @@ interface SizeResult {
   askMs: number;
   windowsRead: number;
   /** Undefined: no first stage at this size; 'skipped': too slow to measure (see RECALL_BUDGET_MS). */
-  recall?: number | 'skipped';
+  recall?: { fused: number; leavesOnly: number } | 'skipped';
 }
 
-/** Share of the full read's top answers that lie in a window the first stage chose (answer midpoint inside the window). */
+/**
+ * Share of the full read's top answers that lie in a window the first stage
+ * chose (answer midpoint inside the window): with its fused order, and with
+ * the shared leaves alone (no answer prior).
+ */
 async function firstStageRecall(
   workspace: string,
   stagedEngine: Awaited<ReturnType<typeof openEngine>>,
   modelPath: string,
-): Promise<number> {
+): Promise<{ fused: number; leavesOnly: number }> {
   const full = await openEngine({ modelPath, device: 'cpu' });
   let found = 0;
+  let foundByLeaves = 0;
   let total = 0;
   const lineIndexes = new Map<string, { text: string; lines: LineIndex }>();
   try {
     for (const question of QUESTIONS) {
       const everything = await full.ask({ question, paths: [workspace], topK: TOP_K });
       const chosen = await stagedEngine.firstStageWindows({ question, paths: [workspace] });
+      const byLeaves = await stagedEngine.firstStageWindows({ question, paths: [workspace] }, 'leaves');
       for (const a of everything.answers) {
         let doc = lineIndexes.get(a.file);
         if (!doc) {
@@ -138,13 +144,16 @@ async function firstStageRecall(
         const end = lineOffset(doc.text, a.endLine + 1);
         const middle = Math.floor((start + end) / 2);
         total++;
-        if (chosen.some((w) => w.file === a.file && w.charStart <= middle && middle < w.charEnd)) found++;
+        const holds = (w: { file: string; charStart: number; charEnd: number }) =>
+          w.file === a.file && w.charStart <= middle && middle < w.charEnd;
+        if (chosen.some(holds)) found++;
+        if (byLeaves.some(holds)) foundByLeaves++;
       }
     }
   } finally {
     await full.dispose();
   }
-  return total === 0 ? 1 : found / total;
+  return total === 0 ? { fused: 1, leavesOnly: 1 } : { fused: found / total, leavesOnly: foundByLeaves / total };
 }
 
 /** Character offset where 1-based `line` starts (the text length past the last line). */
@@ -251,7 +260,7 @@ async function main(): Promise<void> {
             ? ' (every window read; no first stage)'
             : r.recall === 'skipped'
               ? ' stage1_recall=skipped (a full read per question would exceed the time cap; BENCH_FULL_RECALL=1 measures it)'
-              : ` stage1_recall=${round(r.recall, 3)}`),
+              : ` stage1_recall=${round(r.recall.fused, 3)} (shared leaves alone, no answer prior: ${round(r.recall.leavesOnly, 3)})`),
       );
     }
     const single = path.join(scratch, 'single-64k.txt');
@@ -266,7 +275,7 @@ async function main(): Promise<void> {
     const largest = results[results.length - 1];
     const indexTps = largest.tokens / (largest.indexMs / 1000);
     // The mean over the sizes where the first stage ran and recall was measured.
-    const recalls = results.map((r) => r.recall).filter((x): x is number => typeof x === 'number');
+    const recalls = results.flatMap((r) => (typeof r.recall === 'object' ? [r.recall.fused] : []));
     const recall = recalls.length ? recalls.reduce((a, b) => a + b, 0) / recalls.length : NaN;
     const ask = Object.fromEntries(results.map((r) => [r.label, r.askMs]));
     console.log(

@@ -105,6 +105,7 @@ describe('leaf bags and postings', () => {
     assert.deepStrictEqual(new LeafPostings([bags], lengths, Float32Array.from([0, 0, 0])).top(q, 3), [2, 1, 0]);
     const prior = new LeafPostings([bags], lengths, Float32Array.from([-1, 5, -Infinity]));
     assert.deepStrictEqual(prior.top(q, 3), [1, 2, 0], 'leaf rank 2 + prior rank 1 beats leaf rank 1 + prior rank 3');
+    assert.deepStrictEqual(prior.top(q, 3, false), [2, 1, 0], 'without the prior: shared leaves alone');
     assert.throws(() => new LeafPostings([bags], lengths, Float32Array.from([0])), /priors/);
   });
 });

@@ -95,10 +95,11 @@ export class LeafPostings {
     return scores;
   }
 
-  /** The `count` best windows by the fused order, best first (ties by window number). */
-  top(question: { keys: Uint32Array; counts: Uint16Array }, count: number): number[] {
+  /** The `count` best windows, best first (ties by window number); withPrior = false: by shared leaves alone. */
+  top(question: { keys: Uint32Array; counts: Uint16Array }, count: number, withPrior = true): number[] {
     const leafRanks = ranks(this.score(question));
-    const fused = Float64Array.from(leafRanks, (rank, w) => 1 / (RRF_K + rank) + 1 / (RRF_K + this.priorRanks[w]));
+    const prior = (w: number) => (withPrior ? 1 / (RRF_K + this.priorRanks[w]) : 0);
+    const fused = Float64Array.from(leafRanks, (rank, w) => 1 / (RRF_K + rank) + prior(w));
     return order(fused).slice(0, count);
   }
 }
