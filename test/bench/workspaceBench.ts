@@ -101,6 +101,14 @@ function buildWorkspace(dir: string, files: string[], tokenCounts: Map<string, n
   return total;
 }
 
+interface Recall {
+  fused: number;
+  leavesOnly: number;
+  /** Distinct spans among the full read's top answers to all questions: few means the question barely matters. */
+  distinctAnswers: number;
+  answers: number;
+}
+
 interface SizeResult {
   label: string;
   files: number;
@@ -110,7 +118,7 @@ interface SizeResult {
   askMs: number;
   windowsRead: number;
   /** Undefined: no first stage at this size; 'skipped': too slow to measure (see RECALL_BUDGET_MS). */
-  recall?: { fused: number; leavesOnly: number } | 'skipped';
+  recall?: Recall | 'skipped';
 }
 
 /**
@@ -122,11 +130,12 @@ async function firstStageRecall(
   workspace: string,
   stagedEngine: Awaited<ReturnType<typeof openEngine>>,
   modelPath: string,
-): Promise<{ fused: number; leavesOnly: number }> {
+): Promise<Recall> {
   const full = await openEngine({ modelPath, device: 'cpu' });
   let found = 0;
   let foundByLeaves = 0;
   let total = 0;
+  const distinct = new Set<string>();
   const lineIndexes = new Map<string, { text: string; lines: LineIndex }>();
   try {
     for (const question of QUESTIONS) {
@@ -134,6 +143,7 @@ async function firstStageRecall(
       const chosen = await stagedEngine.firstStageWindows({ question, paths: [workspace] });
       const byLeaves = await stagedEngine.firstStageWindows({ question, paths: [workspace] }, 'leaves');
       for (const a of everything.answers) {
+        distinct.add(`${a.file}:${a.startLine}-${a.endLine}`);
         let doc = lineIndexes.get(a.file);
         if (!doc) {
           const text = fs.readFileSync(a.file, 'utf8');
@@ -153,7 +163,8 @@ async function firstStageRecall(
   } finally {
     await full.dispose();
   }
-  return total === 0 ? { fused: 1, leavesOnly: 1 } : { fused: found / total, leavesOnly: foundByLeaves / total };
+  const shares = total === 0 ? { fused: 1, leavesOnly: 1 } : { fused: found / total, leavesOnly: foundByLeaves / total };
+  return { ...shares, distinctAnswers: distinct.size, answers: total };
 }
 
 /** Character offset where 1-based `line` starts (the text length past the last line). */
@@ -260,7 +271,8 @@ async function main(): Promise<void> {
             ? ' (every window read; no first stage)'
             : r.recall === 'skipped'
               ? ' stage1_recall=skipped (a full read per question would exceed the time cap; BENCH_FULL_RECALL=1 measures it)'
-              : ` stage1_recall=${round(r.recall.fused, 3)} (shared leaves alone, no answer prior: ${round(r.recall.leavesOnly, 3)})`),
+              : ` stage1_recall=${round(r.recall.fused, 3)} (shared leaves alone, no answer prior: ${round(r.recall.leavesOnly, 3)}; ` +
+                `the full read's ${r.recall.answers} answers hold ${r.recall.distinctAnswers} distinct spans)`),
       );
     }
     const single = path.join(scratch, 'single-64k.txt');
