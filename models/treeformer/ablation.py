@@ -163,9 +163,9 @@ def main() -> None:
     args = parser.parse_args()
     if not EVAL_CLI.exists():
         raise SystemExit(f'no evaluation harness at {EVAL_CLI.relative_to(REPO_ROOT)}: run npm run compile')
-    torch.set_num_threads(max(1, (os.cpu_count() or 2) // args.jobs))
-    torch.set_flush_denormal(True)
     threads = max(1, (os.cpu_count() or 2) // args.jobs)
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
     env = {**os.environ, 'OPENBLAS_NUM_THREADS': '1', 'OMP_WAIT_POLICY': 'PASSIVE'}
     variants = args.variants.split(',')
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
