@@ -1,8 +1,10 @@
 // Command-line arguments of `treeformer` (DESIGN §8), parsed and checked.
 import { parseArgs } from 'util';
+import { RANKERS, RankerKind } from '../engine/fusion';
 
 export const USAGE = `usage:
   treeformer ask <path>... --question "<text>" [--top K] [--json]
+                 [--ranker bm25|model|hybrid]
                  [--model <file.onnx>] [--device auto|cpu|cuda]
                  [--index | --cache <dir>] [--quiet]
   treeformer index <path>... [--cache <dir>] [--model <file.onnx>] [--device auto|cpu|cuda] [--quiet]
@@ -10,9 +12,13 @@ export const USAGE = `usage:
 Paths are files or folders (walked with their .gitignore rules; node_modules,
 .git, out, dist and build folders are skipped).
 
-ask      answers a question with ranked line spans. Without --index/--cache
-         every window of every file is read. With them, the workspace index
-         (built on first use) picks the windows worth reading.
+ask      answers a question with ranked spans, each a syntax unit (function,
+         method, class member, block) of at most 40 lines. The lexical stage
+         ranks the chunks of every file; --ranker hybrid (default) lets the
+         model read the best candidates and fuses both scores, bm25 ranks by
+         words alone, model by the model alone (over the lexical candidates).
+         With --index/--cache the workspace index (built on first use) is
+         kept on disk and its tree-leaf scores join the lexical stage.
 index    builds or updates the workspace index (default cache: $TREEFORMER_CACHE,
          else $XDG_CACHE_HOME/treeformer, else ~/.cache/treeformer).
 
@@ -42,6 +48,7 @@ export interface AskCommand extends Common {
   question: string;
   top: number;
   json: boolean;
+  ranker: RankerKind;
   /** Use the workspace index: a folder, or 'default' for the default cache folder. */
   cache?: string | 'default';
 }
@@ -68,6 +75,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         cache: { type: 'string' },
         index: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        ranker: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -85,7 +93,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   const common: Common = { paths, model: values.model, device, quiet: values.quiet === true };
   if (command === 'index') {
-    for (const flag of ['question', 'top', 'json', 'index'] as const) {
+    for (const flag of ['question', 'top', 'json', 'index', 'ranker'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to ask, not index`);
     }
     return { command, ...common, cache: values.cache };
@@ -94,6 +102,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (!question) throw new UsageError('ask needs --question "<text>"');
   const top = values.top === undefined ? 5 : Number(values.top);
   if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, not '${values.top}'`);
+  const ranker = (values.ranker ?? 'hybrid') as RankerKind;
+  if (!RANKERS.includes(ranker)) throw new UsageError(`--ranker must be ${RANKERS.join(', ')}, not '${values.ranker}'`);
   if (values.index && values.cache) throw new UsageError('give --index or --cache <dir>, not both');
   return {
     command,
@@ -101,6 +111,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     question,
     top,
     json: values.json === true,
+    ranker,
     cache: values.cache ?? (values.index ? 'default' : undefined),
   };
 }

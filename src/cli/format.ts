@@ -11,8 +11,10 @@ export function askJson(result: AskResult): string {
       endLine: a.endLine,
       score: a.score,
       text: a.text,
+      ...(a.header ? { header: a.header } : {}),
     })),
     stats: { tokens: result.stats.tokens, windows: result.stats.windows, ms: Math.round(result.stats.ms) },
+    ...(result.notes ? { notes: result.notes } : {}),
   });
 }
 
@@ -21,12 +23,15 @@ export function askText(result: AskResult, cwd: string): string {
   result.answers.forEach((a, i) => {
     const where = a.startLine === a.endLine ? `${a.startLine}` : `${a.startLine}-${a.endLine}`;
     out.push(`${i + 1}. ${displayPath(a.file, cwd)}:${where}  (score ${a.score.toFixed(3)})`);
+    if (a.header) out.push(`   in ${a.header}`);
     const width = String(a.endLine).length;
     a.text.split('\n').forEach((line, k) => out.push(`   ${String(a.startLine + k).padStart(width)} | ${line}`));
     out.push('');
   });
+  if (result.answers.length === 0) out.push('no answer found');
+  for (const note of result.notes ?? []) out.push(`note: ${note}`);
   const s = result.stats;
-  out.push(`${s.tokens} tokens, ${s.windows} windows read, ${Math.round(s.ms)} ms`);
+  out.push(`${s.tokens} tokens, ${s.windows} candidates ranked, ${Math.round(s.ms)} ms`);
   const skipped = skippedSummary(result.skipped);
   if (skipped) out.push(skipped);
   return out.join('\n');
@@ -34,7 +39,7 @@ export function askText(result: AskResult, cwd: string): string {
 
 export function indexText(stats: IndexStats, cacheDir: string): string {
   const lines = [
-    `indexed ${stats.files} files (${stats.reused} unchanged), ${stats.tokens} tokens, ${stats.windows} windows in ${Math.round(stats.ms)} ms`,
+    `indexed ${stats.files} files (${stats.reused} unchanged), ${stats.tokens} tokens, ${stats.chunks} chunks, ${stats.windows} windows in ${Math.round(stats.ms)} ms`,
     `index: ${cacheDir}`,
   ];
   const skipped = skippedSummary(stats.skipped);

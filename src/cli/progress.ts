@@ -10,8 +10,9 @@ const PIPE_EVERY_MS = 3000;
 const UNITS: Record<Progress['phase'], string> = {
   discover: 'files found',
   tokenize: 'files tokenized',
+  chunk: 'files chunked',
   index: 'windows indexed',
-  read: 'windows read',
+  read: 'candidates read',
 };
 
 export class ProgressLine {

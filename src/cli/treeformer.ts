@@ -75,6 +75,7 @@ async function ask(command: AskCommand, signal: AbortSignal, progress: ProgressL
       question: command.question,
       paths: command.paths,
       topK: command.top,
+      ranker: command.ranker,
       signal,
       onProgress: progress?.update,
     });

@@ -4,12 +4,15 @@
 // tokenized again; an indexed entry on disk is reused across processes.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
+import { Chunk, chunkFile } from './chunks';
 import { throwIfAborted } from './errors';
 import type { FoundFile } from './discovery/discover';
 import type { LeafBags } from './index/leafBags';
 import type { EntryStore } from './index/entryStore';
 import { LineIndex } from './lines';
 import type { Encoding } from './tokenizer';
+import { searchTerms } from './search/terms';
+import { TermBag, termBag } from './search/lexicalIndex';
 import type { Progress } from './types';
 import { splitIntoWindows, TokenWindow, WindowShape } from './windows';
 
@@ -23,6 +26,19 @@ export interface FileContent {
   bags?: LeafBags;
   /** One answer prior per window (index/entryCodec.ts), set with `bags`. */
   priors?: Float32Array;
+  /** The file's chunks and their search terms, once asked for (Corpus.chunksOf). */
+  chunks?: ChunkSet;
+}
+
+/** A file's chunks with what the lexical stage and the reader need of each. */
+export interface ChunkSet {
+  chunks: Chunk[];
+  terms: TermBag[];
+  /** Tokens [tokenStarts[i], tokenEnds[i]) cover chunk i. */
+  tokenStarts: Int32Array;
+  tokenEnds: Int32Array;
+  /** The reader's best-span margin for chunk i with an empty question (NaN until read). */
+  priors: Float32Array;
 }
 
 /** A file of the current request: where it is and what it holds. */
@@ -73,6 +89,13 @@ export class Corpus {
     content.bags = bags;
     content.priors = priors;
     await this.store?.save({ hash: content.hash, tokens: content.tokens, bags, priors });
+  }
+
+  /** The chunks of a loaded file, computed once per content. */
+  async chunksOf(file: CorpusFile): Promise<ChunkSet> {
+    const { content } = file;
+    content.chunks ??= chunkSet(content, await chunkFile(file.path, content.text));
+    return content.chunks;
   }
 
   private async contentOf(file: string): Promise<FileContent> {
@@ -127,4 +150,33 @@ export class Corpus {
       this.tokensHeld -= content.tokens.ids.length;
     }
   }
+}
+
+function chunkSet(content: FileContent, chunks: Chunk[]): ChunkSet {
+  const { lines, text, tokens } = content;
+  const terms = chunks.map((c) => {
+    const body = searchTerms(text.slice(lines.lineStart(c.startLine), lines.lineEnd(c.endLine)));
+    const headers = searchTerms(c.headers.map((h) => lines.lineText(h)).join('\n'));
+    const names = c.definitions.flatMap((d) => searchTerms(d.name));
+    return termBag([
+      { terms: body, weight: 1 },
+      { terms: headers, weight: 1 },
+      { terms: names, weight: 1 },
+    ]);
+  });
+  const tokenStarts = Int32Array.from(chunks, (c) => firstTokenAtOrAfter(tokens.starts, lines.lineStart(c.startLine)));
+  const tokenEnds = Int32Array.from(chunks, (c, i) => Math.max(tokenStarts[i], firstTokenAtOrAfter(tokens.starts, lines.afterLine(c.endLine))));
+  return { chunks, terms, tokenStarts, tokenEnds, priors: new Float32Array(chunks.length).fill(NaN) };
+}
+
+/** Index of the first token starting at or after character `offset` (tokens.length when none). */
+function firstTokenAtOrAfter(starts: Int32Array, offset: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

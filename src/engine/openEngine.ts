@@ -14,6 +14,9 @@ import { WorkerTokenizer } from './tokenizer';
 import type { EngineOptions } from './types';
 import { WINDOW_SIZE, WINDOW_STRIDE, WindowShape } from './windows';
 
+/** Document tokens read around a candidate: the length the model was trained at, less the question side. */
+export const READ_CONTEXT_TOKENS = 992;
+
 export async function openEngine(options: EngineOptions): Promise<Engine> {
   const modelPath = path.resolve(options.modelPath);
   if (!fs.existsSync(modelPath)) {
@@ -57,6 +60,8 @@ async function openWithTokenizer(options: EngineOptions, modelPath: string, card
     device: opened.device,
     questionLength: card.questionLength,
     windowShape,
+    contextTokens: Math.min(READ_CONTEXT_TOKENS, card.maxWindow - card.questionLength),
+    fusion: card.fusion,
     store,
     discovery: { include: options.include, exclude: options.exclude, maxFileBytes: options.maxFileBytes },
   });

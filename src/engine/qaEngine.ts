@@ -1,25 +1,29 @@
-// The question-answering engine: files → tokens → windows → (first stage over
-// the tree-routing index) → full reads → ranked line spans.
+// The question-answering engine (DESIGN §8): files → chunks → lexical first
+// stage (BM25 over code-aware terms, plus the tree-leaf score when the
+// workspace index holds it) → the Treeformer reads the best candidates in
+// context → fused scores → answers snapped to their chunk.
 import { performance } from 'perf_hooks';
-import { Corpus, CorpusFile } from './corpus';
+import { ChunkSet, Corpus, CorpusFile } from './corpus';
 import { discoverFiles, DiscoveryOptions } from './discovery/discover';
 import { EngineError, NothingToReadError, throwIfAborted } from './errors';
+import { DEFAULT_FUSION, Features, fusedScore, FusionWeights, RankerKind } from './fusion';
 import { EntryStore } from './index/entryStore';
 import { bagOfPositions, packBags } from './index/leafBags';
 import { LeafPostings } from './index/stage1';
-import { buildInput, QuestionSide, questionSide } from './model/inputs';
+import { buildInput, questionSide, QuestionSide } from './model/inputs';
 import type { ModelRunner } from './model/runner';
-import { mergeAndRank } from './ranking';
-import { readWindows, WindowRef } from './reader';
+import { Candidate, ReadContext, readCandidates, readChunk } from './reader';
+import { LexicalIndex, topIndexes } from './search/lexicalIndex';
+import { questionTerms } from './search/terms';
 import { bestSpanMargin } from './spans';
 import type { WorkerTokenizer } from './tokenizer';
 import { buildTrace } from './trace';
-import type { AskRequest, AskResult, IndexStats, Progress, QaEngine } from './types';
+import type { Answer, AskRequest, AskResult, DefinitionRequest, IndexStats, Progress, QaEngine } from './types';
 import { WindowShape } from './windows';
 
 export const DEFAULT_TOP_K = 5;
-/** Windows read by the full model after the first stage. */
-export const DEFAULT_READ_BUDGET = 32;
+/** Longest question read; a longer one is clipped (and the result says so). */
+export const MAX_QUESTION_CHARS = 4000;
 
 export interface EngineParts {
   runner: ModelRunner;
@@ -28,75 +32,121 @@ export interface EngineParts {
   /** G of the model card. */
   questionLength: number;
   windowShape: WindowShape;
+  /** Document tokens the reader puts around a candidate (≤ the card's max_window − G). */
+  contextTokens: number;
+  /** Fusion weights of the model card. */
+  fusion?: FusionWeights;
   /** Entry store of the workspace index; in-memory index only when absent. */
   store?: EntryStore;
   discovery?: Pick<DiscoveryOptions, 'include' | 'exclude' | 'maxFileBytes'>;
-  readBudget?: number;
-}
-
-/** How the first stage orders windows: shared leaves fused with the answer prior, or shared leaves alone. */
-export type FirstStageOrder = 'fused' | 'leaves';
-
-/** A window of a file, by character range. */
-export interface ChosenWindow {
-  file: string;
-  charStart: number;
-  charEnd: number;
 }
 
 interface Scope {
   files: CorpusFile[];
+  chunkSets: ChunkSet[];
   windowCount: number;
+}
+
+/** The scope's chunks numbered in order: file i's chunk j is number offsets[i] + j. */
+interface ScopeIndex {
+  signature: string;
+  lexical: LexicalIndex;
+  offsets: number[];
+  leaves?: LeafPostings;
 }
 
 export class Engine implements QaEngine {
   readonly device: 'cpu' | 'cuda';
+  readonly fusion: FusionWeights;
   private readonly corpus: Corpus;
-  private readonly readBudget: number;
-  private postings?: { signature: string; postings: LeafPostings };
+  private index?: ScopeIndex;
 
   constructor(private readonly parts: EngineParts) {
     this.device = parts.device;
     this.corpus = new Corpus(parts.tokenizer, parts.windowShape, parts.store);
-    this.readBudget = parts.readBudget ?? DEFAULT_READ_BUDGET;
+    this.fusion = parts.fusion ?? DEFAULT_FUSION;
   }
 
   async ask(request: AskRequest): Promise<AskResult> {
     const started = performance.now();
-    const question = request.question.trim();
+    let question = request.question.trim();
     if (question === '') throw new EngineError('bad-request', 'the question is empty');
+    const notes: string[] = [];
+    if (question.length > MAX_QUESTION_CHARS) {
+      question = question.slice(0, MAX_QUESTION_CHARS);
+      notes.push(`the question was clipped to its first ${MAX_QUESTION_CHARS} characters`);
+    }
     const topK = request.topK ?? DEFAULT_TOP_K;
     if (!Number.isInteger(topK) || topK < 1) throw new EngineError('bad-request', `top K must be a positive integer, got ${topK}`);
+    const kind: RankerKind = request.ranker ?? 'hybrid';
     const { signal, onProgress } = request;
     const { scope, skipped } = await this.gather(request.paths, signal, onProgress);
+    if (this.parts.store) await this.route(scope, signal, onProgress);
+    const index = this.indexFor(scope);
+
+    const terms = questionTerms(question);
+    const lexical = index.lexical.score(terms);
     const questionTokens = await this.parts.tokenizer.encode(question);
     const side = questionSide(questionTokens.ids, this.parts.questionLength);
-    const all = allWindows(scope.files);
-    const useFirstStage = all.length > this.readBudget && (this.parts.store !== undefined || scope.files.every((f) => f.content.bags));
-    let chosen = all;
-    if (useFirstStage) {
-      await this.route(scope, signal, onProgress);
-      chosen = await this.firstStage(scope, side, all, signal);
+    if (this.fusion.leaves !== 0 && scope.files.every((f) => f.content.bags)) {
+      await this.addLeafScores(scope, index, side, lexical, signal);
     }
-    const read = await readWindows(this.parts.runner, side, chosen, { signal, onProgress, keepBestLeaves: request.trace === true });
-    const ranked = mergeAndRank(read.spans).slice(0, topK);
-    const byPath = new Map(scope.files.map((f) => [f.path, f.content]));
-    const answers = ranked.map((s) => ({
-      file: s.file,
-      startLine: s.startLine,
-      endLine: s.endLine,
-      score: s.score,
-      text: byPath.get(s.file)!.lines.linesText(s.startLine, s.endLine),
-    }));
+    const readCount = kind === 'bm25' ? topK : Math.max(topK, this.fusion.candidates);
+    const chosen = topIndexes(lexical, readCount);
+    if (chosen.length === 0) notes.push('no chunk shares a word with the question');
+    const best = chosen.length > 0 ? lexical[chosen[0]] : 1;
+    const candidates = chosen.map((id) => this.candidate(scope, index, id));
+    const features: Features[] = chosen.map((id) => ({ lexical: lexical[id] / best, margin: 0, prior: 0 }));
+
+    if (kind !== 'bm25' && candidates.length > 0) {
+      const empty = questionSide([], this.parts.questionLength);
+      const readings = await readCandidates(this.parts.runner, side, empty, candidates, {
+        contextTokens: this.parts.contextTokens,
+        signal,
+        onProgress,
+      });
+      readings.forEach((r, i) => Object.assign(features[i], r));
+    }
+    const order = candidates
+      .map((c, i) => ({ c, score: fusedScore(kind, this.fusion, features[i]) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, topK);
+    const answers = order.map(({ c, score }) => answerOf(c, score));
     const result: AskResult = {
       answers,
-      stats: { tokens: countTokens(scope.files), windows: chosen.length, ms: performance.now() - started },
+      stats: { tokens: countTokens(scope.files), windows: candidates.length, ms: 0 },
       skipped,
     };
-    if (request.trace && read.best) {
-      result.trace = buildTrace(question, questionTokens, side, read.best, this.parts.runner.shape);
+    if (notes.length > 0) result.notes = notes;
+    if (request.withFeatures) result.candidates = candidates.map((c, i) => ({ answer: answerOf(c, features[i].lexical), features: features[i] }));
+    if (request.trace && order.length > 0) {
+      const { context } = await readChunk(this.parts.runner, side, order[0].c, this.parts.contextTokens, true);
+      if (context) result.trace = buildTrace(question, questionTokens, side, context, this.parts.runner.shape);
     }
+    result.stats.ms = performance.now() - started;
     return result;
+  }
+
+  /**
+   * Where `name` is defined in the paths (exact identifier match on the
+   * parser's definition sites), as answers holding each definition's chunk
+   * (its doc comment included), ranked by how well the chunk matches
+   * `context` (the usage line), then by file order.
+   */
+  async definitions(request: DefinitionRequest): Promise<Answer[]> {
+    const { scope } = await this.gather(request.paths, request.signal);
+    const index = this.indexFor(scope);
+    const found: { c: Candidate; line: number }[] = [];
+    scope.chunkSets.forEach((set, f) => {
+      set.chunks.forEach((chunk, j) => {
+        const d = chunk.definitions.find((x) => x.name === request.name);
+        if (d) found.push({ c: { file: scope.files[f], chunks: set, chunk: j }, line: d.line });
+      });
+    });
+    const lexical = index.lexical.score(questionTerms(request.context ?? request.name));
+    const scoreOf = (c: Candidate) => lexical[index.offsets[scope.files.indexOf(c.file)] + c.chunk];
+    found.sort((a, b) => scoreOf(b.c) - scoreOf(a.c));
+    return found.slice(0, request.topK ?? DEFAULT_TOP_K).map(({ c }) => answerOf(c, scoreOf(c)));
   }
 
   async buildIndex(
@@ -107,59 +157,60 @@ export class Engine implements QaEngine {
     const { scope, skipped } = await this.gather(paths, options.signal, options.onProgress);
     const reused = scope.files.filter((f) => f.content.bags).length;
     await this.route(scope, options.signal, options.onProgress);
+    this.indexFor(scope);
     return {
       files: scope.files.length,
       tokens: countTokens(scope.files),
       windows: scope.windowCount,
+      chunks: scope.chunkSets.reduce((n, s) => n + s.chunks.length, 0),
       reused,
       ms: performance.now() - started,
       skipped,
     };
   }
 
-  /**
-   * The windows the first stage would hand to the full read for this
-   * question (indexing what is not indexed yet), best first. For measuring
-   * the first stage against a full read; `order: 'leaves'` ranks by the
-   * shared leaves alone, without the answer prior.
-   */
-  async firstStageWindows(
-    request: Pick<AskRequest, 'question' | 'paths' | 'signal'>,
-    order: FirstStageOrder = 'fused',
-  ): Promise<ChosenWindow[]> {
-    const { scope } = await this.gather(request.paths, request.signal);
-    await this.route(scope, request.signal);
-    const side = questionSide((await this.parts.tokenizer.encode(request.question.trim())).ids, this.parts.questionLength);
-    const chosen = await this.firstStage(scope, side, allWindows(scope.files), request.signal, order);
-    return chosen.map((ref) => {
-      const w = ref.file.content.windows[ref.window];
-      return { file: ref.file.path, charStart: w.charStart, charEnd: w.charEnd };
-    });
+  async dispose(): Promise<void> {
+    await Promise.all([this.parts.runner.dispose(), this.parts.tokenizer.dispose()]);
   }
 
   /**
-   * Windows the first stage picks: the question is routed on its own, and
-   * windows are ranked by the leaves they share with it.
+   * Adds to every chunk's lexical score the tree-leaf score of the window
+   * holding its first token (index/stage1.ts: the leaves that window shares
+   * with the question, routed on its own), scaled to the best window's.
    */
-  private async firstStage(
-    scope: Scope,
-    side: QuestionSide,
-    all: WindowRef[],
-    signal?: AbortSignal,
-    order: FirstStageOrder = 'fused',
-  ): Promise<WindowRef[]> {
+  private async addLeafScores(scope: Scope, index: ScopeIndex, side: QuestionSide, lexical: Float64Array, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     const runner = this.parts.runner;
     const input = buildInput(side, new Int32Array(0), 0, 0);
     const out = await runner.run(input, true);
-    const question = bagOfPositions(out.leaves!, runner.shape, input.inputIds.length, 1, 1 + side.questionTokens);
-    return this.postingsFor(scope)
-      .top(question, this.readBudget, order === 'fused')
-      .map((id) => all[id]);
+    const bag = bagOfPositions(out.leaves!, runner.shape, input.inputIds.length, 1, 1 + side.questionTokens);
+    index.leaves ??= leafPostings(scope);
+    const windowScores = index.leaves.score(bag);
+    let best = -Infinity;
+    let worst = Infinity;
+    for (const x of windowScores) {
+      best = Math.max(best, x);
+      worst = Math.min(worst, x);
+    }
+    const range = best - worst || 1;
+    const topLexical = Math.max(...lexical, 1e-9);
+    let window = 0;
+    scope.files.forEach((f, i) => {
+      const { stride } = this.parts.windowShape;
+      const set = scope.chunkSets[i];
+      const last = f.content.windows.length - 1;
+      for (let j = 0; j < set.chunks.length; j++) {
+        const w = window + Math.min(last, Math.floor(set.tokenStarts[j] / stride));
+        lexical[index.offsets[i] + j] += this.fusion.leaves * topLexical * ((windowScores[w] - worst) / range);
+      }
+      window += f.content.windows.length;
+    });
   }
 
-  async dispose(): Promise<void> {
-    await Promise.all([this.parts.runner.dispose(), this.parts.tokenizer.dispose()]);
+  private candidate(scope: Scope, index: ScopeIndex, id: number): Candidate {
+    let f = 0;
+    while (f + 1 < index.offsets.length && index.offsets[f + 1] <= id) f++;
+    return { file: scope.files[f], chunks: scope.chunkSets[f], chunk: id - index.offsets[f] };
   }
 
   private async gather(
@@ -177,8 +228,14 @@ export class Engine implements QaEngine {
       ...loaded.filter((f) => f.content.tokens.ids.length === 0).map((f) => ({ file: f.path, reason: 'empty' as const, detail: 'no text' })),
     ];
     if (files.length === 0) throw new NothingToReadError(skipped);
+    const chunkSets: ChunkSet[] = [];
+    for (const [i, f] of files.entries()) {
+      throwIfAborted(signal);
+      chunkSets.push(await this.corpus.chunksOf(f));
+      onProgress?.({ phase: 'chunk', done: i + 1, total: files.length, file: f.path });
+    }
     const windowCount = files.reduce((n, f) => n + f.content.windows.length, 0);
-    return { scope: { files, windowCount }, skipped };
+    return { scope: { files, chunkSets, windowCount }, skipped };
   }
 
   /**
@@ -209,42 +266,44 @@ export class Engine implements QaEngine {
     }
   }
 
-  /** Postings over the scope's windows, rebuilt only when the scope's contents change. */
-  private postingsFor(scope: Scope): LeafPostings {
+  /** The lexical index of the scope, rebuilt only when the scope's contents change. */
+  private indexFor(scope: Scope): ScopeIndex {
     const signature = scope.files.map((f) => f.content.hash).join(',');
-    if (this.postings?.signature !== signature) {
-      const lengths = new Uint32Array(scope.windowCount);
-      let i = 0;
-      for (const f of scope.files) for (const w of f.content.windows) lengths[i++] = w.tokenEnd - w.tokenStart;
-      const postings = new LeafPostings(
-        scope.files.map((f) => f.content.bags!),
-        lengths,
-        concatFloats(scope.files.map((f) => f.content.priors!)),
-      );
-      this.postings = { signature, postings };
+    if (this.index?.signature !== signature) {
+      const offsets: number[] = [];
+      let n = 0;
+      for (const set of scope.chunkSets) {
+        offsets.push(n);
+        n += set.chunks.length;
+      }
+      this.index = { signature, lexical: new LexicalIndex(scope.chunkSets.flatMap((s) => s.terms)), offsets };
     }
-    return this.postings.postings;
+    return this.index;
   }
 }
 
-function allWindows(files: readonly CorpusFile[]): WindowRef[] {
-  const refs: WindowRef[] = [];
-  for (const file of files) {
-    for (let window = 0; window < file.content.windows.length; window++) refs.push({ file, window, id: refs.length });
-  }
-  return refs;
-}
-
-function concatFloats(parts: readonly Float32Array[]): Float32Array {
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
+function answerOf(c: Candidate, score: number): Answer {
+  const chunk = c.chunks.chunks[c.chunk];
+  const { lines } = c.file.content;
+  const header = chunk.headers.map((h) => lines.lineText(h).trim()).join(' › ');
+  return {
+    file: c.file.path,
+    startLine: chunk.startLine,
+    endLine: chunk.endLine,
+    score,
+    text: lines.linesText(chunk.startLine, chunk.endLine),
+    ...(header ? { header } : {}),
+  };
 }
 
 function countTokens(files: readonly CorpusFile[]): number {
   return files.reduce((n, f) => n + f.content.tokens.ids.length, 0);
+}
+
+function leafPostings(scope: Scope): LeafPostings {
+  const lengths = new Uint32Array(scope.windowCount);
+  let i = 0;
+  for (const f of scope.files) for (const w of f.content.windows) lengths[i++] = w.tokenEnd - w.tokenStart;
+  const priors = new Float32Array(scope.windowCount);
+  return new LeafPostings(scope.files.map((f) => f.content.bags!), lengths, priors);
 }

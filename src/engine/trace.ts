@@ -1,8 +1,8 @@
 // The attention trace for the inspector: where each question token and each
-// document token of the best window was routed, per layer and head.
+// document token of the best answer's read was routed, per layer and head.
 import type { QuestionSide } from './model/inputs';
 import type { TreeShape } from './model/runner';
-import type { BestWindow } from './reader';
+import type { ReadContext } from './reader';
 import type { AttentionTrace } from './types';
 import type { Encoding } from './windows';
 
@@ -10,11 +10,11 @@ export function buildTrace(
   question: string,
   questionTokens: Encoding,
   side: QuestionSide,
-  best: BestWindow,
+  best: ReadContext,
   shape: TreeShape,
 ): AttentionTrace {
-  const { content } = best.ref.file;
-  const w = content.windows[best.ref.window];
+  const { content } = best.file;
+  const w = { tokenStart: best.tokenStart, tokenEnd: best.tokenEnd, charStart: content.tokens.starts[best.tokenStart], charEnd: content.tokens.ends[best.tokenEnd - 1] };
   const g = side.ids.length;
   const qCount = side.questionTokens;
   const questionSide = Array.from({ length: qCount }, (_, i) => {
@@ -41,7 +41,7 @@ export function buildTrace(
     heads: shape.heads,
     leaves: shape.leaves,
     questionTokens: questionSide,
-    window: { file: best.ref.file.path, charStart: w.charStart, charEnd: w.charEnd },
+    window: { file: best.file.path, charStart: w.charStart, charEnd: w.charEnd },
     documentTokens,
     leafIds,
   };

@@ -1,5 +1,6 @@
 // The engine's public contract (DESIGN.md §6, §8): what the CLI and the
 // extension call. No vscode imports here or anywhere under src/engine.
+import type { Features, RankerKind } from './fusion';
 
 /** One ranked answer: an exact span of a file, 1-based inclusive lines. */
 export interface Answer {
@@ -8,6 +9,8 @@ export interface Answer {
   endLine: number;
   score: number;
   text: string;
+  /** First lines of the enclosing definitions (class, impl, interface …), outermost first, joined by ' › '. */
+  header?: string;
 }
 
 export interface AskStats {
@@ -24,7 +27,7 @@ export interface SkippedFile {
 }
 
 export interface Progress {
-  phase: 'discover' | 'tokenize' | 'index' | 'read';
+  phase: 'discover' | 'tokenize' | 'chunk' | 'index' | 'read';
   done: number;
   total: number;
   file?: string;
@@ -37,8 +40,22 @@ export interface AskRequest {
   topK?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  /** Keep the attention trace of the best window for the inspector. */
+  /** Keep the attention trace of the best answer's read for the inspector. */
   trace?: boolean;
+  /** What ranks the answers (fusion.ts); default hybrid. */
+  ranker?: RankerKind;
+  /** Return every candidate with its features (for fitting the fusion weights). */
+  withFeatures?: boolean;
+}
+
+/** Where a symbol is defined (hover). */
+export interface DefinitionRequest {
+  name: string;
+  paths: string[];
+  /** Text around the usage (its line): ranks several definitions of one name. */
+  context?: string;
+  topK?: number;
+  signal?: AbortSignal;
 }
 
 /** For the attention inspector: where each question token was routed. */
@@ -61,6 +78,10 @@ export interface AskResult {
   stats: AskStats;
   skipped: SkippedFile[];
   trace?: AttentionTrace;
+  /** What the user should know about how the question was read (clipped, no words in common …). */
+  notes?: string[];
+  /** With `withFeatures`: every candidate read, in lexical order, and its features. */
+  candidates?: { answer: Answer; features: Features }[];
 }
 
 export interface EngineOptions {
@@ -86,6 +107,7 @@ export interface IndexStats {
   files: number;
   tokens: number;
   windows: number;
+  chunks: number;
   /** Files whose cached entry was reused. */
   reused: number;
   ms: number;
@@ -96,6 +118,7 @@ export interface IndexStats {
 export interface QaEngine {
   readonly device: 'cpu' | 'cuda';
   ask(request: AskRequest): Promise<AskResult>;
+  definitions(request: DefinitionRequest): Promise<Answer[]>;
   buildIndex(paths: string[], options?: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<IndexStats>;
   dispose(): Promise<void>;
 }

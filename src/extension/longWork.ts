@@ -9,6 +9,7 @@ import type { StatusBar } from './statusBar';
 const PHASES: Record<Progress['phase'], string> = {
   discover: 'finding files',
   tokenize: 'tokenizing',
+  chunk: 'parsing',
   index: 'indexing',
   read: 'reading',
 };

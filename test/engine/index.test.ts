@@ -1,5 +1,6 @@
 // The workspace index: entry format and checksums, crash-safe store,
 // incremental updates, corrupt entries rebuilt, and the tree-routed first stage.
+import type { FusionWeights } from '../../src/engine/fusion';
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -147,8 +148,8 @@ describe('workspace index (test model)', () => {
   let cache: string;
   const engines: TestEngine[] = [];
   /** A new engine (as a new process would have): nothing in memory, only the disk cache. */
-  const freshEngine = async (readBudget?: number) => {
-    const t = await openQaTestEngine({ windowShape: SMALL_WINDOWS, cacheDir: cache, readBudget });
+  const freshEngine = async (fusion?: FusionWeights) => {
+    const t = await openQaTestEngine({ windowShape: SMALL_WINDOWS, cacheDir: cache, fusion });
     engines.push(t);
     return t;
   };
@@ -215,32 +216,19 @@ describe('workspace index (test model)', () => {
     assert.strictEqual((await check.engine.buildIndex([work])).reused, 3, 'the rebuilt entry is sound');
   });
 
-  it('first stage: reads only the best windows, which include the window holding the answer', async () => {
-    const full = await freshEngine(Number.MAX_SAFE_INTEGER);
-    const everything = await full.engine.ask({ question: QUESTION, paths: [FIXTURE] });
-    assert.strictEqual(everything.answers[0].startLine, TARGET_LINE);
-    const budget = 4;
-    const t = await freshEngine(budget);
-    const windows = windowsOf(t, FIXTURE);
-    assert.ok(windows > 3 * budget);
-    const chosen = await t.engine.firstStageWindows({ question: QUESTION, paths: [FIXTURE] });
-    assert.strictEqual(chosen.length, budget);
-    const text = fs.readFileSync(FIXTURE, 'utf8');
-    const answerStart = text.indexOf('In the yellow garden');
-    assert.ok(chosen.some((w) => w.charStart <= answerStart && answerStart < w.charEnd), 'the answer window is among the chosen');
-    t.runner.runs = 0;
-    const staged = await t.engine.ask({ question: QUESTION, paths: [FIXTURE] });
-    assert.strictEqual(staged.stats.windows, budget);
-    assert.strictEqual(t.runner.runs, 1 + budget, 'one run routes the question, then the chosen windows are read');
-    assert.deepStrictEqual(
-      [staged.answers[0].startLine, staged.answers[0].endLine],
-      [everything.answers[0].startLine, everything.answers[0].endLine],
-    );
-  });
-
-  it('a small workspace is read whole, without the first stage', async () => {
-    const t = await freshEngine(1000);
-    const result = await t.engine.ask({ question: QUESTION, paths: [work] });
-    assert.strictEqual(result.stats.windows, t.runner.runs, 'no index runs, no question run');
+  it('the tree-leaf score joins the lexical stage only when the card weights it: one extra run routes the question', async () => {
+    const base = { lexical: 1, margin: 0, lift: 0.02, candidates: 3 };
+    const plain = await freshEngine({ ...base, leaves: 0 });
+    await plain.engine.buildIndex([work]);
+    plain.runner.runs = 0;
+    const withoutLeaves = await plain.engine.ask({ question: 'ferry captain nets', paths: [work], ranker: 'bm25' });
+    assert.strictEqual(plain.runner.runs, 0, 'bm25 without leaves runs no model');
+    const leafy = await freshEngine({ ...base, leaves: 0.5 });
+    await leafy.engine.buildIndex([work]);
+    leafy.runner.runs = 0;
+    const withLeaves = await leafy.engine.ask({ question: 'ferry captain nets', paths: [work], ranker: 'bm25' });
+    assert.strictEqual(leafy.runner.runs, 1, 'the question is routed once');
+    assert.ok(withoutLeaves.answers.length > 0 && withLeaves.answers.length > 0);
+    assert.notDeepStrictEqual(withLeaves.answers.map((a) => a.score), withoutLeaves.answers.map((a) => a.score), 'the leaf score moved the scores');
   });
 });

@@ -60,6 +60,7 @@ describe('model ranker extension point', () => {
         return { answers: [{ file, startLine: 1, endLine: 1, score: 0.5, text: 'line one' }], stats: { tokens: 8, windows: 1, ms: 1 }, skipped: [] };
       },
       buildIndex: () => Promise.reject(new Error('not used')),
+      definitions: () => Promise.reject(new Error('not used')),
       async dispose() {
         disposed = true;
       },

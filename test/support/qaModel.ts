@@ -18,6 +18,7 @@
  * only on the token id, so the first stage sees the question's tokens in the
  * windows that contain them.
  */
+import type { FusionWeights } from '../../src/engine/fusion';
 import * as fs from 'fs';
 import * as path from 'path';
 import { EntryStore } from '../../src/engine/index/entryStore';
@@ -219,7 +220,7 @@ export interface TestEngine {
  * session runs and use small windows. One model is compiled per process.
  */
 export async function openQaTestEngine(
-  options: { windowShape?: WindowShape; cacheDir?: string; readBudget?: number; vocabularyTokens?: number } = {},
+  options: { windowShape?: WindowShape; cacheDir?: string; contextTokens?: number; fusion?: FusionWeights; vocabularyTokens?: number } = {},
 ): Promise<TestEngine> {
   const vocabulary = testVocabulary(options.vocabularyTokens ?? TEST_VOCABULARY_TOKENS);
   const tokenizer = Tokenizer.fromVocabulary(vocabulary);
@@ -238,8 +239,9 @@ export async function openQaTestEngine(
     device: 'cpu',
     questionLength: QA_TEST_DEFAULTS.questionLength,
     windowShape: options.windowShape ?? { size: 512, stride: 384 },
+    contextTokens: options.contextTokens ?? 480,
+    fusion: options.fusion,
     store,
-    readBudget: options.readBudget,
   });
   return { engine, runner, tokenizer };
 }

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from '../errors';
+import type { FusionWeights } from '../fusion';
 
 export interface ModelCard {
   /** The card file itself. */
@@ -18,6 +19,8 @@ export interface ModelCard {
   /** Absolute path of the vocabulary the card names (relative to the card's folder). */
   vocabPath: string;
   vocabVersion: string;
+  /** Fusion weights fitted on the dev questions (fusion.ts); absent in cards written before them. */
+  fusion?: FusionWeights;
 }
 
 export function cardPathFor(modelPath: string): string {
@@ -47,6 +50,7 @@ export function readModelCard(modelPath: string): ModelCard {
     vocabSize: card.positiveInt(config, 'config', ['vocab_size']),
     vocabPath: path.resolve(path.dirname(file), card.string(tokenizer, 'tokenizer', 'vocab')),
     vocabVersion: card.string(tokenizer, 'tokenizer', 'version'),
+    fusion: card.fusion(),
   };
 }
 
@@ -75,6 +79,21 @@ class CardReader {
     const value = section[key];
     if (typeof value !== 'string' || value === '') this.fail(`needs ${sectionName}.${key} as a string`);
     return value as string;
+  }
+
+  fusion(): FusionWeights | undefined {
+    const section = isObject(this.json) ? this.json.fusion : undefined;
+    if (section === undefined) return undefined;
+    if (!isObject(section)) this.fail('has "fusion" that is not an object');
+    const weights = section as Record<string, unknown>;
+    const read = (key: string) => {
+      const v = weights[key];
+      if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`needs fusion.${key} as a finite number, found ${JSON.stringify(v)}`);
+      return v as number;
+    };
+    const candidates = read('candidates');
+    if (!Number.isInteger(candidates) || candidates < 1) this.fail(`needs fusion.candidates as a positive integer, found ${candidates}`);
+    return { lexical: read('lexical'), margin: read('margin'), lift: read('lift'), leaves: read('leaves'), candidates };
   }
 
   private fail(what: string): never {

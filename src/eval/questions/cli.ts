@@ -1,0 +1,168 @@
+// `npm run eval:questions -- [--ranker bm25|model|hybrid|all] [--scope file|workspace]
+//   [--split dev|test|all] [--model m.onnx] [--corpora dir] [--fit]`
+// Asks the engine every hand-written question (questionSet.ts) and prints
+// hit@1 / hit@5 / MRR per kind and overall, seconds per question and the two
+// question-sensitivity figures. One engine read per question gives every
+// ranker's order (the candidates come back with their features), so bm25,
+// model and hybrid are measured side by side on the same reads. --fit (dev
+// only) grid-searches the fusion weights on MRR and writes them to the card.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { openEngine } from '../../engine';
+import { Features, fusedScore, FusionWeights, RANKERS, RankerKind } from '../../engine/fusion';
+import { cardPathFor } from '../../engine/model/card';
+import type { Answer } from '../../engine/types';
+import { Half, KINDS, loadQuestionSet, Question, resolveFiles } from './questionSet';
+import { goldRank, Outcome, RANK_DEPTH, RankedSpan, report, Report, shufflePartner } from './scoring';
+
+// out/src/eval/questions/cli.js -> the repository root.
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+
+interface Read {
+  question: Question;
+  /** Candidates in lexical order, with features. */
+  candidates: { answer: Answer; features: Features }[];
+  seconds: number;
+}
+
+function rankWith(kind: RankerKind, w: FusionWeights, read: Read): RankedSpan[] {
+  const pool = kind === 'bm25' ? read.candidates : read.candidates.slice(0, Math.max(w.candidates, 1));
+  return pool
+    .map((c, i) => ({ c, i, s: fusedScore(kind, w, c.features) }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map(({ c }) => c.answer);
+}
+
+function outcomes(kind: RankerKind, w: FusionWeights, reads: readonly Read[], fileOf: (answerFile: string) => string): Outcome[] {
+  const ranked = new Map(reads.map((r) => [r.question.id, rankWith(kind, w, r).map((a) => ({ ...a, file: fileOf(a.file) }))]));
+  const byFile = new Map<string, Read[]>();
+  for (const r of reads) byFile.set(r.question.file, [...(byFile.get(r.question.file) ?? []), r]);
+  return reads.map((r) => {
+    const same = byFile.get(r.question.file)!;
+    const partner = shufflePartner(same, same.indexOf(r));
+    const answers = ranked.get(r.question.id)!;
+    return {
+      question: r.question,
+      rank: goldRank(r.question, r.question.file, answers),
+      shuffledRank: partner ? goldRank(r.question, r.question.file, ranked.get(partner.question.id)!) : undefined,
+      top1: answers[0],
+      seconds: r.seconds,
+    };
+  });
+}
+
+function fit(reads: readonly Read[], fileOf: (f: string) => string, base: FusionWeights): FusionWeights {
+  let best = base;
+  let bestKey = [-1, -1];
+  for (const candidates of [5, 8, 10]) {
+    for (const margin of [0, 0.01, 0.02, 0.05, 0.1, 0.2]) {
+      for (const lift of [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]) {
+        const w = { ...base, lexical: 1, margin, lift, candidates };
+        const r = report(outcomes('hybrid', w, reads, fileOf)).overall;
+        const key = [r.mrr, r.hit1];
+        if (key[0] > bestKey[0] + 1e-9 || (Math.abs(key[0] - bestKey[0]) <= 1e-9 && key[1] > bestKey[1])) {
+          best = w;
+          bestKey = key;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+function table(rows: [string, Report][]): string {
+  const f = (x: number) => x.toFixed(3);
+  const out = [
+    '| ranker | questions | hit@1 | hit@5 | MRR | ' + KINDS.map((k) => `${k} hit@1 / hit@5`).join(' | ') + ' | distinct top-1 | shuffle drop |',
+    '|---|---|---|---|---|' + KINDS.map(() => '---|').join('') + '---|---|',
+  ];
+  for (const [name, r] of rows) {
+    const kinds = KINDS.map((k) => `${f(r.byKind[k].hit1)} / ${f(r.byKind[k].hit5)} (${r.byKind[k].questions})`).join(' | ');
+    out.push(`| ${name} | ${r.overall.questions} | ${f(r.overall.hit1)} | ${f(r.overall.hit5)} | ${f(r.overall.mrr)} | ${kinds} | ${f(r.distinctTop1)} | ${f(r.shuffleDrop)} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ranker: { type: 'string', default: 'all' },
+      scope: { type: 'string', default: 'file' },
+      split: { type: 'string', default: 'test' },
+      model: { type: 'string', default: path.join(ROOT, 'models', 'treeformer-qa.onnx') },
+      corpora: { type: 'string', default: path.join(ROOT, 'models', 'data', 'corpora') },
+      out: { type: 'string' },
+      fit: { type: 'boolean', default: false },
+    },
+  });
+  const kinds = values.ranker === 'all' ? [...RANKERS] : [values.ranker as RankerKind];
+  if (!kinds.every((k) => RANKERS.includes(k))) throw new Error(`--ranker must be all, ${RANKERS.join(', ')}`);
+  if (values.scope !== 'file' && values.scope !== 'workspace') throw new Error('--scope must be file or workspace');
+  if (!['dev', 'test', 'all'].includes(values.split!)) throw new Error('--split must be dev, test or all');
+  if (values.fit && values.split !== 'dev') throw new Error('--fit tunes on the dev half only (--split dev)');
+
+  const set = loadQuestionSet(ROOT);
+  const onDisk = resolveFiles(set, path.resolve(values.corpora!));
+  const inSplit = (q: Question) => values.split === 'all' || set.files[q.file].split === (values.split as Half);
+  const questions = set.questions.filter(inSplit);
+
+  // Workspace scope: one folder holding every file of the set (both halves).
+  let workspace: string | undefined;
+  const back = new Map<string, string>();
+  if (values.scope === 'workspace') {
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'treeformer-questions-'));
+    for (const [rel, abs] of onDisk) {
+      const copy = path.join(workspace, rel.replace(/[/\\]/g, '__'));
+      fs.copyFileSync(abs, copy);
+      back.set(copy, rel);
+    }
+  } else {
+    for (const [rel, abs] of onDisk) back.set(abs, rel);
+  }
+  const fileOf = (answerFile: string) => back.get(answerFile) ?? answerFile;
+
+  const engine = await openEngine({ modelPath: path.resolve(values.model!) });
+  const reads: Read[] = [];
+  try {
+    const paths = (q: Question) => (workspace ? [workspace] : [onDisk.get(q.file)!]);
+    // A first question warms the tokenizer, the parser and the scope index outside the timings.
+    if (questions.length > 0) await engine.ask({ question: questions[0].question, paths: paths(questions[0]), ranker: 'bm25' });
+    for (const [i, q] of questions.entries()) {
+      const started = process.hrtime.bigint();
+      const result = await engine.ask({ question: q.question, paths: paths(q), topK: RANK_DEPTH, ranker: 'hybrid', withFeatures: true });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      reads.push({ question: q, candidates: result.candidates ?? [], seconds });
+      if ((i + 1) % 10 === 0) process.stderr.write(`eval:questions: ${i + 1}/${questions.length}\n`);
+    }
+  } finally {
+    await engine.dispose();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  }
+
+  let weights = engine.fusion;
+  if (values.fit) {
+    weights = fit(reads, fileOf, weights);
+    const cardFile = cardPathFor(path.resolve(values.model!));
+    const card = JSON.parse(fs.readFileSync(cardFile, 'utf8'));
+    card.fusion = { ...weights, fitted_on: `dev half of ${path.join('models', 'questions')} (${questions.length} questions, scope ${values.scope}), by MRR`, command: `npm run eval:questions -- --split dev --scope ${values.scope} --fit` };
+    fs.writeFileSync(cardFile, JSON.stringify(card, null, 2) + '\n');
+    process.stderr.write(`eval:questions: fusion weights ${JSON.stringify(weights)} written to ${cardFile}\n`);
+  }
+  const rows: [string, Report][] = kinds.map((k) => [k, report(outcomes(k, weights, reads, fileOf))]);
+  const heading = `questions: split=${values.split} scope=${values.scope} files=${new Set(questions.map((q) => q.file)).size} seconds/question(hybrid)=${rows[0][1].secondsPerQuestion.toFixed(2)}\n`;
+  const md = heading + '\n' + table(rows);
+  process.stdout.write(md);
+  const outDir = values.out ?? path.join(ROOT, 'models', 'eval', `questions-${values.split}-${values.scope}`);
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'results.md'), md);
+  const perQuestion = kinds.map((k) => ({ ranker: k, outcomes: outcomes(k, weights, reads, fileOf).map((o) => ({ id: o.question.id, rank: o.rank ?? null, shuffledRank: o.shuffledRank ?? null, top1: o.top1 ?? null })) }));
+  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ weights, rows: Object.fromEntries(rows), perQuestion }, null, 2) + '\n');
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`eval:questions: ${err.message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,86 @@
+// The hand-written question set (models/questions/): developer questions over
+// long real files of the data's *test* packages, with gold line ranges read
+// by a person. files.json pins each file (sha256, so a changed corpus fails
+// loudly instead of scoring against moved lines) and its half (dev or test,
+// split by file). The files come from the corpora folder that `npm run data`
+// installs (models/data/corpora); nothing here is ever used for training.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export type QuestionKind = 'locate' | 'explain' | 'config';
+export const KINDS: readonly QuestionKind[] = ['locate', 'explain', 'config'];
+export type Half = 'dev' | 'test';
+
+export interface Question {
+  id: string;
+  /** Path relative to the corpora folder. */
+  file: string;
+  kind: QuestionKind;
+  question: string;
+  /** 1-based inclusive line ranges; a hit overlaps any of them. */
+  gold: [number, number][];
+}
+
+export interface SetFile {
+  sha256: string;
+  split: Half;
+  lines: number;
+}
+
+export interface QuestionSet {
+  questions: Question[];
+  files: Record<string, SetFile>;
+}
+
+export const QUESTIONS_DIR = 'models/questions';
+const QUESTION_FILES = ['go.json', 'rust.json', 'python.json', 'typescript.json'];
+
+export function loadQuestionSet(root: string): QuestionSet {
+  const dir = path.join(root, QUESTIONS_DIR);
+  const files = JSON.parse(fs.readFileSync(path.join(dir, 'files.json'), 'utf8')) as Record<string, SetFile>;
+  const questions: Question[] = [];
+  for (const name of QUESTION_FILES) {
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as Omit<Question, 'id'>[];
+    raw.forEach((q, i) => {
+      checkQuestion(q, `${name}[${i}]`, files);
+      questions.push({ ...q, id: `${path.basename(name, '.json')}-${i + 1}` });
+    });
+  }
+  return { questions, files };
+}
+
+function checkQuestion(q: Omit<Question, 'id'>, where: string, files: Record<string, SetFile>): void {
+  const file = files[q.file];
+  if (!file) throw new Error(`${where}: ${q.file} is not in files.json`);
+  if (!KINDS.includes(q.kind)) throw new Error(`${where}: kind '${q.kind}'`);
+  if (typeof q.question !== 'string' || q.question.trim() === '') throw new Error(`${where}: no question`);
+  if (!Array.isArray(q.gold) || q.gold.length < 1 || q.gold.length > 3) throw new Error(`${where}: 1 to 3 gold ranges`);
+  for (const [a, b] of q.gold) {
+    if (!(Number.isInteger(a) && Number.isInteger(b) && a >= 1 && a <= b && b <= file.lines)) throw new Error(`${where}: gold [${a}, ${b}] outside 1..${file.lines}`);
+  }
+}
+
+/** The set's files on disk, checked against files.json; a missing or changed file is an error naming the fix. */
+export function resolveFiles(set: QuestionSet, corpora: string): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const [rel, meta] of Object.entries(set.files)) {
+    const abs = path.join(corpora, rel);
+    if (!fs.existsSync(abs)) throw new Error(`${abs} is missing: install the corpora first (npm run data, or --corpora <dir>)`);
+    const hash = createHash('sha256').update(fs.readFileSync(abs)).digest('hex');
+    if (hash !== meta.sha256) throw new Error(`${abs} differs from the file the questions were written on (sha256 ${hash.slice(0, 12)} ≠ ${meta.sha256.slice(0, 12)})`);
+    paths.set(rel, fs.realpathSync(abs));
+  }
+  return paths;
+}
+
+/** Identifiers of a text, lower-cased, whole (not split). */
+export function identifiers(text: string): Set<string> {
+  return new Set([...text.matchAll(/[A-Za-z_$][\w$]*/g)].map((m) => m[0].toLowerCase()));
+}
+
+/** Whether the question uses a whole identifier (3+ characters) that appears in its gold lines. */
+export function sharesIdentifier(question: string, goldText: string): boolean {
+  const gold = identifiers(goldText);
+  return [...identifiers(question)].some((w) => w.length >= 3 && gold.has(w));
+}
