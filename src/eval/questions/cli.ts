@@ -1,5 +1,5 @@
 // `npm run eval:questions -- [--ranker bm25|model|hybrid|all] [--scope file|workspace]
-//   [--split dev|test|all] [--model m.onnx] [--corpora dir] [--fit]`
+//   [--split dev|test|all] [--model m.onnx] [--corpora dir] [--fit] [--pin]`
 // Asks the engine every hand-written question (questionSet.ts) and prints
 // hit@1 / hit@5 / MRR per kind and overall, seconds per question and the two
 // question-sensitivity figures. One engine read per question gives every
@@ -14,7 +14,7 @@ import { openEngine } from '../../engine';
 import { Features, fusedScore, FusionWeights, RANKERS, RankerKind } from '../../engine/fusion';
 import { cardPathFor } from '../../engine/model/card';
 import type { Answer } from '../../engine/types';
-import { Half, KINDS, loadQuestionSet, Question, resolveFiles } from './questionSet';
+import { Half, KINDS, loadQuestionSet, pinFiles, Question, resolveFiles } from './questionSet';
 import { goldRank, Outcome, RANK_DEPTH, RankedSpan, report, Report, shufflePartner } from './scoring';
 
 // out/src/eval/questions/cli.js -> the repository root.
@@ -96,8 +96,14 @@ async function main(argv: string[]): Promise<void> {
       corpora: { type: 'string', default: path.join(ROOT, 'models', 'data', 'corpora') },
       out: { type: 'string' },
       fit: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
     },
   });
+  if (values.pin) {
+    const files = pinFiles(ROOT, path.resolve(values.corpora!));
+    process.stdout.write(`pinned ${Object.keys(files).length} files in ${path.join('models', 'questions', 'files.json')}\n`);
+    return;
+  }
   const kinds = values.ranker === 'all' ? [...RANKERS] : [values.ranker as RankerKind];
   if (!kinds.every((k) => RANKERS.includes(k))) throw new Error(`--ranker must be all, ${RANKERS.join(', ')}`);
   if (values.scope !== 'file' && values.scope !== 'workspace') throw new Error('--scope must be file or workspace');
@@ -126,13 +132,15 @@ async function main(argv: string[]): Promise<void> {
 
   const engine = await openEngine({ modelPath: path.resolve(values.model!) });
   const reads: Read[] = [];
+  // The model reads only when a ranker needs it; bm25 alone is measured without it.
+  const readWith: RankerKind = kinds.every((k) => k === 'bm25') ? 'bm25' : 'hybrid';
   try {
     const paths = (q: Question) => (workspace ? [workspace] : [onDisk.get(q.file)!]);
     // A first question warms the tokenizer, the parser and the scope index outside the timings.
     if (questions.length > 0) await engine.ask({ question: questions[0].question, paths: paths(questions[0]), ranker: 'bm25' });
     for (const [i, q] of questions.entries()) {
       const started = process.hrtime.bigint();
-      const result = await engine.ask({ question: q.question, paths: paths(q), topK: RANK_DEPTH, ranker: 'hybrid', withFeatures: true });
+      const result = await engine.ask({ question: q.question, paths: paths(q), topK: RANK_DEPTH, ranker: readWith, withFeatures: true });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       reads.push({ question: q, candidates: result.candidates ?? [], seconds });
       if ((i + 1) % 10 === 0) process.stderr.write(`eval:questions: ${i + 1}/${questions.length}\n`);
@@ -152,7 +160,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`eval:questions: fusion weights ${JSON.stringify(weights)} written to ${cardFile}\n`);
   }
   const rows: [string, Report][] = kinds.map((k) => [k, report(outcomes(k, weights, reads, fileOf))]);
-  const heading = `questions: split=${values.split} scope=${values.scope} files=${new Set(questions.map((q) => q.file)).size} seconds/question(hybrid)=${rows[0][1].secondsPerQuestion.toFixed(2)}\n`;
+  const heading = `questions: split=${values.split} scope=${values.scope} files=${new Set(questions.map((q) => q.file)).size} seconds/question(${readWith})=${rows[0][1].secondsPerQuestion.toFixed(2)}\n`;
   const md = heading + '\n' + table(rows);
   process.stdout.write(md);
   const outDir = values.out ?? path.join(ROOT, 'models', 'eval', `questions-${values.split}-${values.scope}`);

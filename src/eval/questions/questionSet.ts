@@ -61,6 +61,32 @@ function checkQuestion(q: Omit<Question, 'id'>, where: string, files: Record<str
   }
 }
 
+/**
+ * Writes files.json for the files the question files name: sha256 and line
+ * count from disk; a file already pinned keeps its half, a new one gets the
+ * half its ecosystem has fewer files in (dev first), so halves split by file.
+ */
+export function pinFiles(root: string, corpora: string): Record<string, SetFile> {
+  const dir = path.join(root, QUESTIONS_DIR);
+  const pinnedFile = path.join(dir, 'files.json');
+  const old: Record<string, SetFile> = fs.existsSync(pinnedFile) ? JSON.parse(fs.readFileSync(pinnedFile, 'utf8')) : {};
+  const files: Record<string, SetFile> = {};
+  for (const name of QUESTION_FILES) {
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { file: string }[];
+    const names = [...new Set(raw.map((q) => q.file))].sort();
+    const count = { dev: 0, test: 0 };
+    for (const rel of names) if (old[rel]) count[old[rel].split]++;
+    for (const rel of names) {
+      const bytes = fs.readFileSync(path.join(corpora, rel));
+      const split: Half = old[rel]?.split ?? (count.dev <= count.test ? 'dev' : 'test');
+      if (!old[rel]) count[split]++;
+      files[rel] = { sha256: createHash('sha256').update(bytes).digest('hex'), split, lines: bytes.toString('utf8').split('\n').length };
+    }
+  }
+  fs.writeFileSync(pinnedFile, JSON.stringify(files, null, 2) + '\n');
+  return files;
+}
+
 /** The set's files on disk, checked against files.json; a missing or changed file is an error naming the fix. */
 export function resolveFiles(set: QuestionSet, corpora: string): Map<string, string> {
   const paths = new Map<string, string>();
