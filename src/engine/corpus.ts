@@ -160,7 +160,7 @@ function chunkSet(content: FileContent, chunks: Chunk[]): ChunkSet {
     const names = c.definitions.flatMap((d) => searchTerms(d.name));
     return termBag([
       { terms: body, weight: 1 },
-      { terms: headers, weight: 1 },
+      { terms: headers, weight: 2 },
       { terms: names, weight: 1 },
     ]);
   });

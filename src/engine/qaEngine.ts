@@ -18,7 +18,7 @@ import { questionTerms } from './search/terms';
 import { bestSpanMargin } from './spans';
 import type { WorkerTokenizer } from './tokenizer';
 import { buildTrace } from './trace';
-import type { Answer, AskRequest, AskResult, DefinitionRequest, IndexStats, Progress, QaEngine } from './types';
+import type { Answer, AskRequest, AskResult, DefinitionAnswer, DefinitionRequest, IndexStats, Progress, QaEngine } from './types';
 import { WindowShape } from './windows';
 
 export const DEFAULT_TOP_K = 5;
@@ -133,7 +133,7 @@ export class Engine implements QaEngine {
    * (its doc comment included), ranked by how well the chunk matches
    * `context` (the usage line), then by file order.
    */
-  async definitions(request: DefinitionRequest): Promise<Answer[]> {
+  async definitions(request: DefinitionRequest): Promise<DefinitionAnswer[]> {
     const { scope } = await this.gather(request.paths, request.signal);
     const index = this.indexFor(scope);
     const found: { c: Candidate; line: number }[] = [];
@@ -146,7 +146,7 @@ export class Engine implements QaEngine {
     const lexical = index.lexical.score(questionTerms(request.context ?? request.name));
     const scoreOf = (c: Candidate) => lexical[index.offsets[scope.files.indexOf(c.file)] + c.chunk];
     found.sort((a, b) => scoreOf(b.c) - scoreOf(a.c));
-    return found.slice(0, request.topK ?? DEFAULT_TOP_K).map(({ c }) => answerOf(c, scoreOf(c)));
+    return found.slice(0, request.topK ?? DEFAULT_TOP_K).map(({ c, line }) => ({ ...answerOf(c, scoreOf(c)), definitionLine: line }));
   }
 
   async buildIndex(

@@ -48,6 +48,11 @@ export interface AskRequest {
   withFeatures?: boolean;
 }
 
+/** A definition's chunk (its doc comment included) and the line the name is defined on. */
+export interface DefinitionAnswer extends Answer {
+  definitionLine: number;
+}
+
 /** Where a symbol is defined (hover). */
 export interface DefinitionRequest {
   name: string;
@@ -118,7 +123,7 @@ export interface IndexStats {
 export interface QaEngine {
   readonly device: 'cpu' | 'cuda';
   ask(request: AskRequest): Promise<AskResult>;
-  definitions(request: DefinitionRequest): Promise<Answer[]>;
+  definitions(request: DefinitionRequest): Promise<DefinitionAnswer[]>;
   buildIndex(paths: string[], options?: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<IndexStats>;
   dispose(): Promise<void>;
 }

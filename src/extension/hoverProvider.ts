@@ -1,5 +1,5 @@
-// Hover: on a symbol, the best-matching span elsewhere (its definition or
-// doc) with a link that reveals it. The logic lives in HoverResolver; this
+// Hover: on a symbol, its definition elsewhere in the workspace (the doc
+// comment and the definition line) with a link that reveals it. The logic lives in HoverResolver; this
 // adapts it to VS Code and formats the result.
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -7,7 +7,9 @@ import type { TreeformerContext } from './context';
 import { HoverFinding, HoverResolver } from './hoverResolver';
 import { formatScore } from './answerItems';
 
-const SNIPPET_LINES = 12;
+/** Lines shown: the definition line, the doc lines above it, and a few of its body. */
+const DOC_LINES_ABOVE = 10;
+const BODY_LINES_BELOW = 3;
 
 export class SpanHoverProvider implements vscode.HoverProvider, vscode.Disposable {
   private readonly resolver: HoverResolver;
@@ -16,7 +18,7 @@ export class SpanHoverProvider implements vscode.HoverProvider, vscode.Disposabl
 
   constructor(private readonly ctx: TreeformerContext) {
     this.resolver = new HoverResolver(
-      async (request) => (await ctx.engine.engine()).ask(request),
+      async (request) => (await ctx.engine.engine()).definitions(request),
       () => ctx.config.hoverDelayMs,
     );
     this.subscription = vscode.workspace.onDidCloseTextDocument((d) => this.resolver.forget(d.uri.toString()));
@@ -58,12 +60,17 @@ export class SpanHoverProvider implements vscode.HoverProvider, vscode.Disposabl
   private markdown({ answer }: HoverFinding, document: vscode.TextDocument): vscode.MarkdownString {
     const target = vscode.Uri.file(answer.file);
     const lines = answer.endLine > answer.startLine ? `${answer.startLine}-${answer.endLine}` : `${answer.startLine}`;
-    const args = encodeURIComponent(JSON.stringify([{ file: answer.file, startLine: answer.startLine, endLine: answer.endLine }]));
+    // encodeURIComponent leaves ( and ), which end a markdown link target.
+    const args = encodeURIComponent(JSON.stringify([{ file: answer.file, startLine: answer.startLine, endLine: answer.endLine }]))
+      .replace(/\(/g, '%28')
+      .replace(/\)/g, '%29');
     const markdown = new vscode.MarkdownString();
     markdown.isTrusted = { enabledCommands: ['treeformer.revealSpan'] };
     markdown.appendMarkdown(`**Treeformer** · [${escapeMarkdown(`${vscode.workspace.asRelativePath(target)}:${lines}`)}](command:treeformer.revealSpan?${args} "Reveal the span")`);
     markdown.appendMarkdown(` · score ${formatScore(answer.score)}\n`);
-    const snippet = answer.text.split(/\r?\n/).slice(0, SNIPPET_LINES).join('\n');
+    const first = Math.max(answer.startLine, answer.definitionLine - DOC_LINES_ABOVE);
+    const last = Math.min(answer.endLine, answer.definitionLine + BODY_LINES_BELOW);
+    const snippet = answer.text.split(/\r?\n/).slice(first - answer.startLine, last - answer.startLine + 1).join('\n');
     markdown.appendCodeblock(snippet, sameExtension(target, document.uri) ? document.languageId : '');
     return markdown;
   }

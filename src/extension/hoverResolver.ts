@@ -1,9 +1,11 @@
 // The hover's logic, kept free of vscode so it is unit-tested under plain
-// Node: wait for the mouse to rest, ask the engine with the usage line as the
-// question, keep the best span that is not the hovered line itself, cache per
-// document version, and stop the moment the hover is cancelled.
+// Node: wait for the mouse to rest, look the hovered word up among the
+// workspace's definition sites (exact name, from the parser), keep the best
+// one that is not the hovered line itself, cache per document version, and
+// stop the moment the hover is cancelled. No definition: no hover, never an
+// unrelated span.
 import { isAbortError } from '../engine';
-import type { Answer, AskRequest, AskResult } from '../engine/types';
+import type { DefinitionAnswer, DefinitionRequest } from '../engine/types';
 
 export interface HoverRequest {
   /** Identifies the document (its URI). */
@@ -20,8 +22,8 @@ export interface HoverRequest {
 }
 
 export interface HoverFinding {
-  question: string;
-  answer: Answer;
+  name: string;
+  answer: DefinitionAnswer;
 }
 
 /** The part of a CancellationToken the resolver needs. */
@@ -30,17 +32,17 @@ export interface CancelToken {
   onCancellationRequested(listener: () => void): { dispose(): void };
 }
 
-export type Ask = (request: AskRequest) => Promise<AskResult>;
+export type Define = (request: DefinitionRequest) => Promise<DefinitionAnswer[]>;
 
-const MAX_QUESTION_CHARS = 200;
-const ANSWERS_TO_CONSIDER = 5;
+const MAX_CONTEXT_CHARS = 200;
+const DEFINITIONS_TO_CONSIDER = 5;
 
 export class HoverResolver {
   /** Per document: the version the entries belong to, and entries by line and word. */
   private readonly cache = new Map<string, { version: number; entries: Map<string, HoverFinding | undefined> }>();
 
   constructor(
-    private readonly ask: Ask,
+    private readonly define: Define,
     private readonly delayMs: () => number,
   ) {}
 
@@ -55,11 +57,11 @@ export class HoverResolver {
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
-      const question = hoverQuestion(request.lineText, request.word);
-      const result = await this.ask({ question, paths: request.paths, topK: ANSWERS_TO_CONSIDER, signal: controller.signal });
+      const context = usageContext(request.lineText, request.word);
+      const found = await this.define({ name: request.word, paths: request.paths, context, topK: DEFINITIONS_TO_CONSIDER, signal: controller.signal });
       if (token.isCancellationRequested) return undefined;
-      const answer = bestAnswerElsewhere(result.answers, request.file, request.line);
-      const finding = answer && { question, answer };
+      const answer = definitionElsewhere(found, request.file, request.line);
+      const finding = answer && { name: request.word, answer };
       entries.set(entryKey, finding);
       return finding;
     } catch (err) {
@@ -90,10 +92,10 @@ export function isSymbol(word: string): boolean {
 }
 
 /**
- * The usage line is the question (the model was trained on usage → definition
- * pairs that way): whitespace collapsed, cut around the word when too long.
+ * The usage line, which ranks several definitions of one name: whitespace
+ * collapsed, cut around the word when too long.
  */
-export function hoverQuestion(lineText: string, word: string, maxChars = MAX_QUESTION_CHARS): string {
+export function usageContext(lineText: string, word: string, maxChars = MAX_CONTEXT_CHARS): string {
   const flat = lineText.replace(/\s+/g, ' ').trim();
   if (flat.length <= maxChars) return flat || word;
   const at = Math.max(flat.indexOf(word), 0);
@@ -101,9 +103,9 @@ export function hoverQuestion(lineText: string, word: string, maxChars = MAX_QUE
   return flat.slice(start, start + maxChars).trim();
 }
 
-/** The best answer that is not the hovered line itself. */
-export function bestAnswerElsewhere(answers: readonly Answer[], file: string, line: number): Answer | undefined {
-  return answers.find((a) => !(a.file === file && a.startLine <= line && line <= a.endLine));
+/** The best definition that is not the hovered line itself (hovering a definition shows nothing new). */
+export function definitionElsewhere(found: readonly DefinitionAnswer[], file: string, line: number): DefinitionAnswer | undefined {
+  return found.find((a) => !(a.file === file && a.definitionLine === line));
 }
 
 /** Waits `ms`; false if the token was cancelled meanwhile. */

@@ -1,23 +1,26 @@
 // npm run bench:workspace — the engine over workspaces of about 10k, 100k and
 // 1M tokens built from real source files under node_modules (never
 // @types/vscode, the reserved evaluation corpus), measured in one run:
-// index build throughput, median answer time per question at each size, and
-// the first stage's recall against reading every window. A 64k-token single
-// file is answered in one pass in a child process, for its own peak RSS.
+// index build throughput and median (warm) answer time per question at each
+// size. Correctness: the 1M workspace also holds the files of the
+// hand-written questions' test half (models/questions, when the corpora are
+// installed), and their questions are asked over the whole workspace: hit@1
+// and hit@5 among a million tokens of distractors. A 64k-token single file is
+// answered in a child process, for its own peak RSS.
 // Uses `--model <file.onnx>` if given, else models/treeformer-qa.onnx when
 // present, else the tiny test model.
 // Ends with exactly one line:
-//   workspace: index_tok_per_s=… ask_ms_10k=… ask_ms_100k=… ask_ms_1m=… growth_1m_over_10k=… stage1_recall=…
+//   workspace: index_tok_per_s=… ask_ms_10k=… ask_ms_100k=… ask_ms_1m=… growth_1m_over_10k=… hit1_1m=… hit5_1m=…
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { openEngine } from '../../src/engine';
-import { LineIndex } from '../../src/engine/lines';
 import { readModelCard } from '../../src/engine/model/card';
-import { DEFAULT_READ_BUDGET } from '../../src/engine/qaEngine';
 import { Tokenizer } from '../../src/engine/tokenizer';
+import { loadQuestionSet, Question, resolveFiles } from '../../src/eval/questions/questionSet';
+import { figures, goldRank } from '../../src/eval/questions/scoring';
 import { writeQaTestModel } from '../support/qaModel';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -46,12 +49,6 @@ const QUESTIONS = [
   'encode a string as base64',
 ];
 const TOP_K = 5;
-/**
- * Recall needs a full read of every window per question; it is skipped at a
- * size where that would take longer than this (estimated from the index
- * build, which runs every window once), unless BENCH_FULL_RECALL=1.
- */
-const RECALL_BUDGET_MS = 5 * 60 * 1000;
 /** Source files larger than this are left out, so workspaces have many files. */
 const MAX_SOURCE_BYTES = 256 * 1024;
 const SOURCE_EXTENSIONS = ['.ts', '.js', '.mjs', '.cjs', '.md'];
@@ -101,81 +98,29 @@ function buildWorkspace(dir: string, files: string[], tokenCounts: Map<string, n
   return total;
 }
 
-interface Recall {
-  fused: number;
-  leavesOnly: number;
-  /** Distinct spans among the full read's top answers to all questions: few means the question barely matters. */
-  distinctAnswers: number;
-  answers: number;
-}
-
 interface SizeResult {
   label: string;
   files: number;
   tokens: number;
   windows: number;
+  chunks: number;
   indexMs: number;
   askMs: number;
-  windowsRead: number;
-  /** Undefined: no first stage at this size; 'skipped': too slow to measure (see RECALL_BUDGET_MS). */
-  recall?: Recall | 'skipped';
+  /** The planted questions over this workspace (1M only). */
+  correct?: { hit1: number; hit5: number; questions: number };
 }
 
-/**
- * Share of the full read's top answers that lie in a window the first stage
- * chose (answer midpoint inside the window): with its fused order, and with
- * the shared leaves alone (no answer prior).
- */
-async function firstStageRecall(
-  workspace: string,
-  stagedEngine: Awaited<ReturnType<typeof openEngine>>,
-  modelPath: string,
-): Promise<Recall> {
-  const full = await openEngine({ modelPath, device: 'cpu' });
-  let found = 0;
-  let foundByLeaves = 0;
-  let total = 0;
-  const distinct = new Set<string>();
-  const lineIndexes = new Map<string, { text: string; lines: LineIndex }>();
+/** The test half of the hand-written questions and their files, when the corpora are installed. */
+function plantedQuestions(): { questions: Question[]; files: Map<string, string> } | undefined {
   try {
-    for (const question of QUESTIONS) {
-      const everything = await full.ask({ question, paths: [workspace], topK: TOP_K });
-      const chosen = await stagedEngine.firstStageWindows({ question, paths: [workspace] });
-      const byLeaves = await stagedEngine.firstStageWindows({ question, paths: [workspace] }, 'leaves');
-      for (const a of everything.answers) {
-        distinct.add(`${a.file}:${a.startLine}-${a.endLine}`);
-        let doc = lineIndexes.get(a.file);
-        if (!doc) {
-          const text = fs.readFileSync(a.file, 'utf8');
-          doc = { text, lines: new LineIndex(text) };
-          lineIndexes.set(a.file, doc);
-        }
-        const start = lineOffset(doc.text, a.startLine);
-        const end = lineOffset(doc.text, a.endLine + 1);
-        const middle = Math.floor((start + end) / 2);
-        total++;
-        const holds = (w: { file: string; charStart: number; charEnd: number }) =>
-          w.file === a.file && w.charStart <= middle && middle < w.charEnd;
-        if (chosen.some(holds)) found++;
-        if (byLeaves.some(holds)) foundByLeaves++;
-      }
-    }
-  } finally {
-    await full.dispose();
+    const set = loadQuestionSet(REPO);
+    const files = resolveFiles(set, path.join(REPO, 'models', 'data', 'corpora'));
+    const test = set.questions.filter((q) => set.files[q.file].split === 'test');
+    return { questions: test, files: new Map([...files].filter(([rel]) => set.files[rel].split === 'test')) };
+  } catch (err) {
+    console.log(`correctness: skipped (${(err as Error).message})`);
+    return undefined;
   }
-  const shares = total === 0 ? { fused: 1, leavesOnly: 1 } : { fused: found / total, leavesOnly: foundByLeaves / total };
-  return { ...shares, distinctAnswers: distinct.size, answers: total };
-}
-
-/** Character offset where 1-based `line` starts (the text length past the last line). */
-function lineOffset(text: string, line: number): number {
-  let at = 0;
-  for (let l = 1; l < line; l++) {
-    const next = text.indexOf('\n', at);
-    if (next < 0) return text.length;
-    at = next + 1;
-  }
-  return at;
 }
 
 async function measureSize(
@@ -183,6 +128,7 @@ async function measureSize(
   workspace: string,
   cacheDir: string,
   modelPath: string,
+  planted?: { questions: Question[]; copies: Map<string, string> },
 ): Promise<SizeResult> {
   const engine = await openEngine({ modelPath, device: 'cpu', cacheDir });
   try {
@@ -191,26 +137,31 @@ async function measureSize(
     const indexMs = performance.now() - started;
     await engine.ask({ question: 'warm-up question', paths: [workspace], topK: TOP_K });
     const times: number[] = [];
-    let windowsRead = 0;
     for (const question of QUESTIONS) {
       const t0 = performance.now();
-      const result = await engine.ask({ question, paths: [workspace], topK: TOP_K });
+      await engine.ask({ question, paths: [workspace], topK: TOP_K });
       times.push(performance.now() - t0);
-      windowsRead = result.stats.windows;
     }
-    const staged = built.windows > DEFAULT_READ_BUDGET;
-    const fullReadMs = indexMs * QUESTIONS.length; // a full read costs about one index build per question
-    const affordable = fullReadMs <= RECALL_BUDGET_MS || process.env.BENCH_FULL_RECALL === '1';
-    const recall = !staged ? undefined : affordable ? await firstStageRecall(workspace, engine, modelPath) : 'skipped';
+    let correct: SizeResult['correct'];
+    if (planted) {
+      const ranks = [];
+      for (const q of planted.questions) {
+        const result = await engine.ask({ question: q.question, paths: [workspace], topK: 10 });
+        const copy = planted.copies.get(q.file)!;
+        ranks.push(goldRank(q, copy, result.answers));
+      }
+      const f = figures(ranks);
+      correct = { hit1: f.hit1, hit5: f.hit5, questions: f.questions };
+    }
     return {
       label: size.label,
       files: built.files,
       tokens: built.tokens,
       windows: built.windows,
+      chunks: built.chunks,
       indexMs,
       askMs: median(times),
-      windowsRead,
-      recall,
+      correct,
     };
   } finally {
     await engine.dispose();
@@ -223,9 +174,16 @@ async function singleFileChild(file: string, modelPath: string): Promise<void> {
   const t0 = performance.now();
   const result = await engine.ask({ question: QUESTIONS[0], paths: [file], topK: TOP_K });
   const ms = performance.now() - t0;
+  // Warm: the file is tokenized and chunked; each question pays the lexical stage and the reader.
+  const warm: number[] = [];
+  for (const question of QUESTIONS.slice(1, 6)) {
+    const t1 = performance.now();
+    await engine.ask({ question, paths: [file], topK: TOP_K });
+    warm.push(performance.now() - t1);
+  }
   await engine.dispose();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ ms, tokens: result.stats.tokens, windows: result.stats.windows, peakRssMb }));
+  process.stdout.write(JSON.stringify({ ms, warmMs: median(warm), tokens: result.stats.tokens, windows: result.stats.windows, peakRssMb }));
 }
 
 /** One file of about SINGLE_FILE_TOKENS tokens: consecutive source files concatenated. */
@@ -258,21 +216,30 @@ async function main(): Promise<void> {
     const files = sourceFiles();
     const tokenCounts = new Map(files.map((f) => [f, tokenizer.encode(fs.readFileSync(f, 'utf8')).ids.length]));
     const results: SizeResult[] = [];
+    const planted = plantedQuestions();
     for (const size of SIZES) {
       const workspace = path.join(scratch, `ws-${size.label}`);
-      buildWorkspace(workspace, files, tokenCounts, size.tokens);
-      const r = await measureSize(size, workspace, path.join(scratch, `cache-${size.label}`), modelPath);
+      let plantedHere: { questions: Question[]; copies: Map<string, string> } | undefined;
+      let plantedTokens = 0;
+      if (size.label === '1m' && planted) {
+        fs.mkdirSync(workspace, { recursive: true });
+        const copies = new Map<string, string>();
+        for (const [rel, abs] of planted.files) {
+          const copy = path.join(workspace, `q__${rel.replace(/[/\\]/g, '__')}`);
+          fs.copyFileSync(abs, copy);
+          copies.set(rel, copy);
+          plantedTokens += tokenizer.encode(fs.readFileSync(abs, 'utf8')).ids.length;
+        }
+        plantedHere = { questions: planted.questions, copies };
+      }
+      buildWorkspace(workspace, files, tokenCounts, size.tokens - plantedTokens);
+      const r = await measureSize(size, workspace, path.join(scratch, `cache-${size.label}`), modelPath, plantedHere);
       results.push(r);
       console.log(
-        `${size.label.padEnd(5)} files=${r.files} tokens=${r.tokens} windows=${r.windows} ` +
+        `${size.label.padEnd(5)} files=${r.files} tokens=${r.tokens} chunks=${r.chunks} windows=${r.windows} ` +
           `index=${round(r.indexMs / 1000, 2)} s (${Math.round(r.tokens / (r.indexMs / 1000))} tok/s) ` +
-          `ask_median=${round(r.askMs)} ms windows_read=${r.windowsRead}` +
-          (r.recall === undefined
-            ? ' (every window read; no first stage)'
-            : r.recall === 'skipped'
-              ? ' stage1_recall=skipped (a full read per question would exceed the time cap; BENCH_FULL_RECALL=1 measures it)'
-              : ` stage1_recall=${round(r.recall.fused, 3)} (shared leaves alone, no answer prior: ${round(r.recall.leavesOnly, 3)}; ` +
-                `the full read's ${r.recall.answers} answers hold ${r.recall.distinctAnswers} distinct spans)`),
+          `ask_median=${round(r.askMs)} ms` +
+          (r.correct ? ` planted questions: ${r.correct.questions}, hit@1=${round(r.correct.hit1, 3)} hit@5=${round(r.correct.hit5, 3)}` : ''),
       );
     }
     const single = path.join(scratch, 'single-64k.txt');
@@ -281,18 +248,17 @@ async function main(): Promise<void> {
       execFileSync(process.execPath, [__filename, '--single-file', single, modelPath], { encoding: 'utf8', maxBuffer: 1 << 20 }),
     );
     console.log(
-      `single file: ${singleTokens} tokens, ${child.windows} windows in one pass (no first stage): ` +
-        `${round(child.ms)} ms, peak RSS ${Math.round(child.peakRssMb)} MB`,
+      `single file: ${singleTokens} tokens, ${child.windows} candidates read, cold (no index): ` +
+        `${round(child.ms)} ms, warm median ${round(child.warmMs)} ms, peak RSS ${Math.round(child.peakRssMb)} MB`,
     );
     const largest = results[results.length - 1];
     const indexTps = largest.tokens / (largest.indexMs / 1000);
-    // The mean over the sizes where the first stage ran and recall was measured.
-    const recalls = results.flatMap((r) => (typeof r.recall === 'object' ? [r.recall.fused] : []));
-    const recall = recalls.length ? recalls.reduce((a, b) => a + b, 0) / recalls.length : NaN;
+    const correct = largest.correct;
     const ask = Object.fromEntries(results.map((r) => [r.label, r.askMs]));
     console.log(
       `workspace: index_tok_per_s=${Math.round(indexTps)} ask_ms_10k=${round(ask['10k'])} ask_ms_100k=${round(ask['100k'])} ` +
-        `ask_ms_1m=${round(ask['1m'])} growth_1m_over_10k=${round(ask['1m'] / ask['10k'], 2)} stage1_recall=${round(recall, 3)}`,
+        `ask_ms_1m=${round(ask['1m'])} ask_ms_64k_file_warm=${round(child.warmMs)} growth_1m_over_10k=${round(ask['1m'] / ask['10k'], 2)} ` +
+        `hit1_1m=${correct ? round(correct.hit1, 3) : 'skipped'} hit5_1m=${correct ? round(correct.hit5, 3) : 'skipped'}`,
     );
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

@@ -24,7 +24,7 @@ export interface Chunk {
 /** The longest chunk, so also the longest answer (DESIGN §8 asks ≤ 40 lines). */
 export const MAX_CHUNK_LINES = 40;
 /** Small neighbours are grouped up to this many lines. */
-export const GROUP_LINES = 24;
+export const GROUP_LINES = 40;
 /** A group holding a definition of at least this many lines ends before the next definition. */
 const MIN_DEFINITION_GROUP = 4;
 

@@ -5,7 +5,7 @@
 // its contents change, so IDF is always that of the scope asked about.
 
 export const BM25_K1 = 1.2;
-export const BM25_B = 0.75;
+export const BM25_B = 0.4;
 
 /** Term counts of one chunk and its length in terms. */
 export interface TermBag {

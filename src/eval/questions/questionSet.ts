@@ -100,13 +100,27 @@ export function resolveFiles(set: QuestionSet, corpora: string): Map<string, str
   return paths;
 }
 
-/** Identifiers of a text, lower-cased, whole (not split). */
-export function identifiers(text: string): Set<string> {
-  return new Set([...text.matchAll(/[A-Za-z_$][\w$]*/g)].map((m) => m[0].toLowerCase()));
+/** Keywords and English words that name nothing in particular. */
+const NOT_IDENTIFIERS = new Set(
+  ('the and for not are was with that this from into when what which where does how why its has have will can ' +
+    'if else return function def func fn let const var new type interface export declare import pub mut impl struct ' +
+    'class match true false null none nil self void any string number boolean bool int async await yield try catch ' +
+    'throw raise pass break continue while loop use mod enum trait where static readonly public private protected ' +
+    'extends implements package range map go defer select case switch default err error').split(' '),
+);
+
+/** Identifiers of the code in some lines, lower-cased and whole: comment lines and string literals left out. */
+export function codeIdentifiers(lines: string): Set<string> {
+  const code = lines
+    .split('\n')
+    .filter((l) => !/^\s*(?:\/\/|#|\*|\/\*|"""|\'\'\')/.test(l))
+    .join('\n')
+    .replace(/(["'`])(?:\\.|(?!\1).)*\1/g, ' ');
+  return new Set([...code.matchAll(/[A-Za-z_$][\w$]*/g)].map((m) => m[0].toLowerCase()).filter((w) => !NOT_IDENTIFIERS.has(w)));
 }
 
-/** Whether the question uses a whole identifier (3+ characters) that appears in its gold lines. */
+/** Whether the question uses a whole identifier (3+ characters) of its gold lines' code. */
 export function sharesIdentifier(question: string, goldText: string): boolean {
-  const gold = identifiers(goldText);
-  return [...identifiers(question)].some((w) => w.length >= 3 && gold.has(w));
+  const gold = codeIdentifiers(goldText);
+  return [...question.matchAll(/[A-Za-z_$][\w$]*/g)].some((m) => m[0].length >= 3 && gold.has(m[0].toLowerCase()));
 }

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import type { Answer, AskRequest, AskResult } from '../../../src/engine/types';
-import { bestAnswerElsewhere, CancelToken, HoverRequest, HoverResolver, hoverQuestion, isSymbol } from '../../../src/extension/hoverResolver';
+import type { DefinitionAnswer, DefinitionRequest } from '../../../src/engine/types';
+import { CancelToken, definitionElsewhere, HoverRequest, HoverResolver, isSymbol, usageContext } from '../../../src/extension/hoverResolver';
 
 /** A cancellation token the test controls. */
 class TestToken implements CancelToken {
@@ -16,13 +16,20 @@ class TestToken implements CancelToken {
   }
 }
 
-const span = (file: string, startLine: number, endLine: number): Answer => ({ file, startLine, endLine, score: 1, text: `lines ${startLine}-${endLine}` });
+const span = (file: string, startLine: number, endLine: number, definitionLine = startLine): DefinitionAnswer => ({
+  file,
+  startLine,
+  endLine,
+  definitionLine,
+  score: 1,
+  text: `lines ${startLine}-${endLine}`,
+});
 
-/** An engine stand-in that records each request and answers with the spans it is given. */
-function recordingAsk(answers: Answer[], delayMs = 0) {
-  const requests: AskRequest[] = [];
+/** An engine stand-in that records each request and answers with the definitions it is given. */
+function recordingAsk(answers: DefinitionAnswer[], delayMs = 0) {
+  const requests: DefinitionRequest[] = [];
   const engine = { ask, requests, delayMs };
-  async function ask(request: AskRequest): Promise<AskResult> {
+  async function ask(request: DefinitionRequest): Promise<DefinitionAnswer[]> {
     requests.push(request);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, engine.delayMs);
@@ -33,7 +40,7 @@ function recordingAsk(answers: Answer[], delayMs = 0) {
         reject(err);
       });
     });
-    return { answers, stats: { tokens: 0, windows: 0, ms: 0 }, skipped: [] };
+    return answers;
   }
   return engine;
 }
@@ -50,13 +57,14 @@ const request = (overrides: Partial<HoverRequest> = {}): HoverRequest => ({
 });
 
 describe('extension: hover resolver', () => {
-  it('asks with the usage line and returns the best span that is not the hovered line', async () => {
-    const engine = recordingAsk([span('/ws/app.js', 9, 11), span('/ws/cache.js', 70, 72)]);
+  it('looks the word up by exact name, with the usage line as context, and skips the hovered definition itself', async () => {
+    const engine = recordingAsk([span('/ws/app.js', 9, 11, 10), span('/ws/cache.js', 70, 72)]);
     const resolver = new HoverResolver(engine.ask, () => 0);
     const finding = await resolver.resolve(request(), new TestToken());
     assert.deepStrictEqual(finding?.answer, span('/ws/cache.js', 70, 72));
     assert.strictEqual(engine.requests.length, 1);
-    assert.strictEqual(engine.requests[0].question, 'const key = checksumOf(text);');
+    assert.strictEqual(engine.requests[0].name, 'checksumOf');
+    assert.strictEqual(engine.requests[0].context, 'const key = checksumOf(text);');
     assert.deepStrictEqual(engine.requests[0].paths, ['/ws']);
   });
 
@@ -78,7 +86,7 @@ describe('extension: hover resolver', () => {
   it('caches "nothing found" too', async () => {
     const engine = recordingAsk([span('/ws/app.js', 10, 10)]);
     const resolver = new HoverResolver(engine.ask, () => 0);
-    assert.strictEqual(await resolver.resolve(request(), new TestToken()), undefined);
+    assert.strictEqual(await resolver.resolve(request(), new TestToken()), undefined, 'the only definition is the hovered line');
     assert.strictEqual(await resolver.resolve(request(), new TestToken()), undefined);
     assert.strictEqual(engine.requests.length, 1);
   });
@@ -127,16 +135,17 @@ describe('extension: hover resolver', () => {
 
   it('cuts a long usage line around the symbol', () => {
     const line = `${'a '.repeat(200)}target ${'b '.repeat(200)}`;
-    const question = hoverQuestion(line, 'target', 50);
-    assert.ok(question.length <= 50);
-    assert.ok(question.includes('target'));
-    assert.strictEqual(hoverQuestion('   \t  ', 'word'), 'word');
+    const context = usageContext(line, 'target', 50);
+    assert.ok(context.length <= 50);
+    assert.ok(context.includes('target'));
+    assert.strictEqual(usageContext('   \t  ', 'word'), 'word');
   });
 
-  it('picks the best answer elsewhere, or none', () => {
-    const answers = [span('/a', 5, 8), span('/b', 5, 8), span('/a', 20, 21)];
-    assert.deepStrictEqual(bestAnswerElsewhere(answers, '/a', 6), span('/b', 5, 8));
-    assert.deepStrictEqual(bestAnswerElsewhere(answers, '/c', 6), span('/a', 5, 8));
-    assert.strictEqual(bestAnswerElsewhere([span('/a', 5, 8)], '/a', 8), undefined);
+  it('picks the best definition that is not the hovered one, or none', () => {
+    const found = [span('/a', 5, 8, 6), span('/b', 5, 8), span('/a', 20, 21)];
+    assert.deepStrictEqual(definitionElsewhere(found, '/a', 6), span('/b', 5, 8));
+    assert.deepStrictEqual(definitionElsewhere(found, '/c', 6), span('/a', 5, 8, 6));
+    assert.deepStrictEqual(definitionElsewhere(found, '/a', 7), span('/a', 5, 8, 6), 'a use inside the chunk still shows the definition');
+    assert.strictEqual(definitionElsewhere([span('/a', 5, 8, 8)], '/a', 8), undefined);
   });
 });
