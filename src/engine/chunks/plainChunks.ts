@@ -7,6 +7,8 @@ import { Atom, Chunk, Definition, groupAtoms, MAX_CHUNK_LINES, sliceRows } from 
 
 const DEFINITION_LINE =
   /^\s*(?:(?:export|pub(?:\([^)]*\))?|public|private|protected|static|async|abstract|declare|default|final|override|unsafe|extern)\s+)*(?:def|class|func|fn|function|interface|struct|enum|trait|impl|type|module|namespace|sub|proc|macro_rules!)\s+(?:\([^)]*\)\s*)?([A-Za-z_$][\w$]*)/;
+/** A Markdown or reStructuredText-style heading starts a unit too (it names nothing). */
+const HEADING_LINE = /^\s{0,3}#{1,6}\s+\S/;
 const COMMENT_LINE = /^\s*(?:#|\/\/|\/\*|\*|--|;|"""|''')/;
 
 export function plainChunks(text: string): Chunk[] {
@@ -19,7 +21,7 @@ export function plainChunks(text: string): Chunk[] {
     if (start < 0) return;
     const first = rows[start];
     const match = DEFINITION_LINE.exec(first.length > 2000 ? first.slice(0, 2000) : first);
-    const kind: Atom['kind'] = match ? 'definition' : COMMENT_LINE.test(first) ? 'comment' : 'other';
+    const kind: Atom['kind'] = match || HEADING_LINE.test(first) ? 'definition' : COMMENT_LINE.test(first) ? 'comment' : 'other';
     const indent = first.length - first.trimStart().length;
     while (open.length > 0 && open[open.length - 1].indent >= indent) open.pop();
     const headers = open.slice(-2).map((o) => o.row);
@@ -40,7 +42,8 @@ export function plainChunks(text: string): Chunk[] {
       close(row - 1);
       continue;
     }
-    if (start >= 0 && DEFINITION_LINE.test(line.length > 2000 ? line.slice(0, 2000) : line) && !COMMENT_LINE.test(rows[row - 1] ?? '')) {
+    const head = line.length > 2000 ? line.slice(0, 2000) : line;
+    if (start >= 0 && (HEADING_LINE.test(head) || (DEFINITION_LINE.test(head) && !COMMENT_LINE.test(rows[row - 1] ?? '')))) {
       close(row - 1);
     }
     if (start < 0) start = row;

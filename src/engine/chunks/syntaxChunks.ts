@@ -26,7 +26,7 @@ const GRAMMAR_BY_EXTENSION: Record<string, string> = {
 };
 
 /** Node types that define something (they carry a name). */
-const DEFINITION_TYPE = /(?:function|method|class|interface|struct|enum|trait|impl|module|namespace|type_alias|type_spec|type_declaration|type_item|macro|constructor|signature|const_item|static_item|union|property|field_definition|decorated_definition|abstract_class|object_declaration|singleton_method|^method$|^class$|^module$)/;
+const DEFINITION_TYPE = /(?:function|method|class|interface|struct|enum|trait|impl|module|namespace|type_alias|type_spec|type_declaration|var_declaration|const_declaration|var_spec|const_spec|lexical_declaration|variable_declarator|type_item|macro|constructor|signature|const_item|static_item|union|property|field_definition|decorated_definition|abstract_class|object_declaration|singleton_method|^method$|^class$|^module$)/;
 const NOT_DEFINITION_TYPE = /(?:call|argument|expression|parameter|import|identifier|reference|arguments)/;
 const COMMENT_TYPE = /comment|^decorator$|^attribute_item$|^inner_attribute_item$/;
 
@@ -141,10 +141,11 @@ function definitionOf(node: Parser.SyntaxNode): Definition | undefined {
     }
     return undefined;
   }
-  const name = node.childForFieldName('name');
+  // A Rust impl names the type it implements.
+  const name = node.childForFieldName('name') ?? (node.type === 'impl_item' ? node.childForFieldName('type') : null);
   if (name) return { name: name.text, line: name.startPosition.row + 1 };
   for (const child of node.namedChildren) {
-    if (child.type === 'type_spec' || child.type === 'function_definition' || child.type === 'class_definition' || child.type === 'declaration') {
+    if (child.type === 'type_spec' || child.type === 'var_spec' || child.type === 'const_spec' || child.type === 'variable_declarator' || child.type === 'function_definition' || child.type === 'class_definition' || child.type === 'declaration') {
       const found = definitionOf(child);
       if (found) return found;
     }
