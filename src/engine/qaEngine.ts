@@ -14,6 +14,7 @@ import { buildInput, questionSide, QuestionSide } from './model/inputs';
 import type { ModelRunner } from './model/runner';
 import { Candidate, ReadContext, readCandidates, readChunk } from './reader';
 import { LexicalIndex, topIndexes } from './search/lexicalIndex';
+import { expandQuery } from './search/synonyms';
 import { questionTerms } from './search/terms';
 import { bestSpanMargin } from './spans';
 import type { WorkerTokenizer } from './tokenizer';
@@ -85,7 +86,7 @@ export class Engine implements QaEngine {
     const index = this.indexFor(scope);
 
     const terms = questionTerms(question);
-    const lexical = index.lexical.score(terms);
+    const lexical = index.lexical.score(expandQuery(terms));
     const questionTokens = await this.parts.tokenizer.encode(question);
     const side = questionSide(questionTokens.ids, this.parts.questionLength);
     if (this.fusion.leaves !== 0 && scope.files.every((f) => f.content.bags)) {
@@ -143,7 +144,7 @@ export class Engine implements QaEngine {
         if (d) found.push({ c: { file: scope.files[f], chunks: set, chunk: j }, line: d.line });
       });
     });
-    const lexical = index.lexical.score(questionTerms(request.context ?? request.name));
+    const lexical = index.lexical.score(questionTerms(request.context ?? request.name).map((term) => ({ term, weight: 1 })));
     const scoreOf = (c: Candidate) => lexical[index.offsets[scope.files.indexOf(c.file)] + c.chunk];
     found.sort((a, b) => scoreOf(b.c) - scoreOf(a.c));
     return found.slice(0, request.topK ?? DEFAULT_TOP_K).map(({ c, line }) => ({ ...answerOf(c, scoreOf(c)), definitionLine: line }));
@@ -304,6 +305,5 @@ function leafPostings(scope: Scope): LeafPostings {
   const lengths = new Uint32Array(scope.windowCount);
   let i = 0;
   for (const f of scope.files) for (const w of f.content.windows) lengths[i++] = w.tokenEnd - w.tokenStart;
-  const priors = new Float32Array(scope.windowCount);
-  return new LeafPostings(scope.files.map((f) => f.content.bags!), lengths, priors);
+  return new LeafPostings(scope.files.map((f) => f.content.bags!), lengths);
 }

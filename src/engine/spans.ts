@@ -1,11 +1,8 @@
-// Span decoding: from per-token start/end logits to the best answer spans of
-// one window, then from a token span to the lines it covers.
-import { LineIndex } from './lines';
+// Span decoding: from per-token start/end logits to the best spans of one
+// model run (the reader scores a chunk by its best span over "no answer").
 
 /** Longest answer span, in tokens. */
 export const MAX_SPAN_TOKENS = 64;
-/** Longest answer, in lines; a longer span keeps its first lines. */
-export const MAX_ANSWER_LINES = 12;
 
 /** Positions first..last (inclusive) of the model input and their score. */
 export interface TokenSpan {
@@ -60,33 +57,6 @@ function bestFreeSpan(
     if (!best || score > best.score) best = { first, last, score };
   }
   return best;
-}
-
-/**
- * Lines (1-based, inclusive) covered by characters [charStart, charEnd),
- * ignoring whitespace at both ends, at most MAX_ANSWER_LINES long.
- */
-export function spanLines(
-  text: string,
-  lines: LineIndex,
-  charStart: number,
-  charEnd: number,
-): { startLine: number; endLine: number } {
-  let a = charStart;
-  let b = charEnd;
-  while (a < b && isSpace(text.charCodeAt(a))) a++;
-  while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
-  if (a === b) {
-    a = charStart;
-    b = Math.max(charStart + 1, charEnd);
-  }
-  const startLine = lines.lineOf(a);
-  const endLine = Math.min(lines.lineOf(b - 1), startLine + MAX_ANSWER_LINES - 1);
-  return { startLine, endLine };
-}
-
-function isSpace(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13 || code === 12 || code === 11;
 }
 
 /** The best span's margin over "no answer" among positions [from, to) of one run; −Infinity when there are none. */

@@ -4,8 +4,7 @@ import * as assert from 'assert';
 import { LineIndex } from '../../src/engine/lines';
 import { buildInput, questionSide } from '../../src/engine/model/inputs';
 import { windowShapeFor } from '../../src/engine/openEngine';
-import { LineSpan, mergeAndRank } from '../../src/engine/ranking';
-import { decodeSpans, MAX_ANSWER_LINES, spanLines } from '../../src/engine/spans';
+import { decodeSpans } from '../../src/engine/spans';
 import { SPECIAL } from '../../src/engine/tokenizer';
 
 describe('model inputs', () => {
@@ -72,75 +71,6 @@ describe('span decoding', () => {
     for (let i = 0; i < spans.length; i++) {
       for (let j = i + 1; j < spans.length; j++) assert.ok(spans[i].last < spans[j].first || spans[j].last < spans[i].first);
     }
-  });
-});
-
-describe('line mapping', () => {
-  const text = 'first line\n  second line\r\nthird\n\nfifth';
-  const lines = new LineIndex(text);
-
-  it('maps offsets to 1-based lines', () => {
-    assert.strictEqual(lines.lineCount, 5);
-    assert.strictEqual(lines.lineOf(0), 1);
-    assert.strictEqual(lines.lineOf(10), 1, 'the newline belongs to its line');
-    assert.strictEqual(lines.lineOf(11), 2);
-    assert.strictEqual(lines.lineOf(text.length - 1), 5);
-    assert.strictEqual(lines.linesText(2, 3), '  second line\nthird');
-    assert.strictEqual(lines.linesText(4, 5), '\nfifth');
-  });
-
-  it('ignores whitespace at the ends of a span', () => {
-    const start = text.indexOf('\n  second');
-    const end = text.indexOf('third') + 2;
-    assert.deepStrictEqual(spanLines(text, lines, start, end), { startLine: 2, endLine: 3 });
-  });
-
-  it('caps an answer at MAX_ANSWER_LINES lines', () => {
-    const long = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n');
-    const idx = new LineIndex(long);
-    assert.deepStrictEqual(spanLines(long, idx, 0, long.length), { startLine: 1, endLine: MAX_ANSWER_LINES });
-  });
-});
-
-describe('ranking and merging', () => {
-  const span = (file: string, startLine: number, endLine: number, score: number, window: number): LineSpan => ({
-    file,
-    startLine,
-    endLine,
-    score,
-    windows: [window],
-  });
-
-  it('ranks across files and windows, best first', () => {
-    const ranked = mergeAndRank([span('a', 1, 2, 1, 0), span('b', 5, 5, 3, 1), span('a', 9, 9, 2, 0)]);
-    assert.deepStrictEqual(ranked.map((s) => [s.file, s.startLine, s.score]), [['b', 5, 3], ['a', 9, 2], ['a', 1, 1]]);
-  });
-
-  it('merges a span found twice by overlapping windows into one answer', () => {
-    const ranked = mergeAndRank([span('a', 10, 12, 2, 0), span('a', 11, 13, 1.5, 1), span('b', 10, 12, 1, 1)]);
-    assert.strictEqual(ranked.length, 2);
-    assert.deepStrictEqual(ranked[0], { file: 'a', startLine: 10, endLine: 13, score: 2, windows: [0, 1] });
-  });
-
-  it('keeps the better range when the union would be too long', () => {
-    const ranked = mergeAndRank([span('a', 10, 12, 2, 0), span('a', 12, 30, 1, 1)], 8);
-    assert.deepStrictEqual(ranked.map((s) => [s.startLine, s.endLine, s.windows]), [[10, 12, [0, 1]]]);
-  });
-
-  it('joins adjoining lines into one answer, unless that makes it too long', () => {
-    assert.deepStrictEqual(
-      mergeAndRank([span('a', 5, 5, 2, 0), span('a', 6, 7, 1, 0)]).map((s) => [s.startLine, s.endLine]),
-      [[5, 7]],
-    );
-    assert.deepStrictEqual(
-      mergeAndRank([span('a', 5, 5, 2, 0), span('a', 6, 7, 1, 0)], 2).map((s) => [s.startLine, s.endLine]),
-      [[5, 5], [6, 7]],
-    );
-  });
-
-  it('does not grow an answer over another kept answer', () => {
-    const ranked = mergeAndRank([span('a', 10, 10, 3, 0), span('a', 13, 13, 2, 0), span('a', 10, 13, 1, 1)]);
-    assert.deepStrictEqual(ranked.map((s) => [s.startLine, s.endLine]), [[10, 10], [13, 13]]);
   });
 });
 

@@ -1,7 +1,7 @@
-// The first stage of a workspace question: windows are ranked by the tree
-// leaves their tokens share with the question's tokens, fused with how
-// answer-like the model found each window when indexing it, so only the best
-// few are read by the full model.
+// The tree-leaf score of the workspace index: windows scored by the tree
+// leaves their tokens share with the question's tokens (the question routed
+// on its own). The engine adds it to the lexical score of the chunks inside
+// each window, with the weight the model card gives it.
 //
 // Keys are (layer, head, leaf) and layer signatures (leafBags.ts).
 // Score (query likelihood with Dirichlet smoothing over the keys): for
@@ -10,11 +10,6 @@
 //   score(w) = Σ_k q_k · log(1 + c_wk / (μ p_k)) + Q · log(μ / (n_w + μ)),
 // so a shared key counts more the rarer it is in the whole workspace (1/p_k)
 // and long windows get no free advantage. μ is the mean window length.
-//
-// The prior of a window is its best span's margin over "no answer" when it
-// was read with an empty question (index/entryCodec.ts): the part of the full
-// read's score that does not depend on the question. The two orders are
-// fused by reciprocal rank, Σ 1 / (RRF_K + rank), which needs no common scale.
 import type { LeafBags } from './leafBags';
 
 export class LeafPostings {
@@ -24,18 +19,14 @@ export class LeafPostings {
   private readonly counts: Uint16Array;
   private readonly total: number;
   private readonly mu: number;
-  /** Rank of every window by decreasing prior (equal priors share a rank). */
-  private readonly priorRanks: Uint32Array;
 
   /**
    * `bags[i]` holds one bag per window of file i; `lengths` the document
-   * tokens and `priors` the answer prior of every window, numbered in order
-   * across all files.
+   * tokens of every window, numbered in order across all files.
    */
   constructor(
     bags: readonly LeafBags[],
     private readonly lengths: Uint32Array,
-    priors: Float32Array,
   ) {
     let entries = 0;
     for (const b of bags) {
@@ -71,8 +62,6 @@ export class LeafPostings {
       }
     }
     if (window !== lengths.length) throw new RangeError(`${window} window bags but ${lengths.length} window lengths`);
-    if (priors.length !== lengths.length) throw new RangeError(`${priors.length} priors but ${lengths.length} windows`);
-    this.priorRanks = ranks(priors);
     this.total = lengths.reduce((a, b) => a + b, 0);
     this.mu = Math.max(1, this.total / Math.max(1, lengths.length));
   }
@@ -94,32 +83,4 @@ export class LeafPostings {
     for (let w = 0; w < scores.length; w++) scores[w] += questionTotal * Math.log(this.mu / (this.lengths[w] + this.mu));
     return scores;
   }
-
-  /** The `count` best windows, best first (ties by window number); withPrior = false: by shared leaves alone. */
-  top(question: { keys: Uint32Array; counts: Uint16Array }, count: number, withPrior = true): number[] {
-    const leafRanks = ranks(this.score(question));
-    const prior = (w: number) => (withPrior ? 1 / (RRF_K + this.priorRanks[w]) : 0);
-    const fused = Float64Array.from(leafRanks, (rank, w) => 1 / (RRF_K + rank) + prior(w));
-    return order(fused).slice(0, count);
-  }
-}
-
-/** Reciprocal-rank fusion constant: how far down an order still counts. */
-export const RRF_K = 60;
-
-/** Indexes by decreasing value, ties by index. */
-function order(values: ArrayLike<number>): number[] {
-  const indexes = Array.from({ length: values.length }, (_, i) => i);
-  return indexes.sort((a, b) => (values[a] === values[b] ? a - b : values[b] > values[a] ? 1 : -1));
-}
-
-/** 0-based rank of every value by decreasing value; equal values share the best of their ranks. */
-function ranks(values: ArrayLike<number>): Uint32Array {
-  const out = new Uint32Array(values.length);
-  const sorted = order(values);
-  sorted.forEach((index, position) => {
-    const previous = sorted[position - 1];
-    out[index] = position > 0 && values[previous] === values[index] ? out[previous] : position;
-  });
-  return out;
 }

@@ -53,14 +53,14 @@ export class LexicalIndex {
     return Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
   }
 
-  /** BM25 of every chunk for the distinct question terms (0 where none occurs). */
-  score(query: readonly string[]): Float64Array {
+  /** BM25 of every chunk for the distinct, weighted question terms (0 where none occurs). */
+  score(query: readonly { term: string; weight: number }[]): Float64Array {
     const scores = new Float64Array(this.size);
     const avg = this.averageLength || 1;
-    for (const term of query) {
+    for (const { term, weight } of query) {
       const p = this.postings.get(term);
       if (!p) continue;
-      const idf = this.idf(term);
+      const idf = weight * this.idf(term);
       for (let i = 0; i < p.docs.length; i++) {
         const doc = p.docs[i];
         const tf = p.tfs[i];
