@@ -8,6 +8,14 @@ import { e2eOptions } from './options';
 import { E2eSession, openSession } from './session';
 import type { Workbench } from './workbench';
 
+/** 1-based line of the sample workspace's file that holds `text`. */
+function fixtureLine(file: string, text: string): number {
+  const lines = fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/workspace', file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(text));
+  if (i < 0) throw new Error(`${file} has no line with ${text}`);
+  return i + 1;
+}
+
 const options = e2eOptions();
 const COMMANDS = [
   'Treeformer: Ask About the Current File',
@@ -72,8 +80,10 @@ describe('Treeformer in code-server (the packaged .vsix)', function () {
     const rows = await askCurrentFile('checksumOf FNV hash of a string');
     await screenshot('ask.png');
     const label = (await rows.first().innerText()).split('\n')[0];
-    const match = /cache\.js:(\d+)/.exec(label);
+    const match = /cache\.js:(\d+)(?:-(\d+))?/.exec(label);
     assert.ok(match, `the first answer is labelled file:line, got "${label}"`);
+    const definition = fixtureLine('src/cache.js', 'function checksumOf(text) {');
+    assert.ok(Number(match[1]) <= definition && definition <= Number(match[2] ?? match[1]), `the first answer (${label}) holds checksumOf's definition, line ${definition}`);
     await wb.page.keyboard.press('Enter');
     await wb.waitForCursorLine(Number(match[1]));
   });
@@ -87,8 +97,12 @@ describe('Treeformer in code-server (the packaged .vsix)', function () {
     await screenshot('hover.png');
     const link = widget.locator('a', { hasText: /:\d+/ }).first();
     const text = await link.innerText();
-    const match = /([^/\\]+):(\d+)/.exec(text);
+    const match = /([^/\\]+):(\d+)(?:-(\d+))?/.exec(text);
     assert.ok(match, `the hover links to file:line, got "${text}"`);
+    const definition = fixtureLine('src/cache.js', 'function checksumOf(text) {');
+    assert.strictEqual(match[1], 'cache.js', 'the hover links to the file that defines checksumOf');
+    assert.ok(Number(match[2]) <= definition && definition <= Number(match[3] ?? match[2]), `the link (${text}) holds the definition, line ${definition}`);
+    assert.ok((await widget.innerText()).includes('function checksumOf(text)'), 'the hover shows the definition');
     await link.click();
     await wb.page.locator('.tab.active', { hasText: match[1] }).waitFor({ state: 'visible' });
     await wb.waitForCursorLine(Number(match[2]));

@@ -60,6 +60,8 @@ describe('commands', () => {
     assert.strictEqual(outcome.scope, 'file');
     assert.ok(outcome.answers.length > 0);
     assert.deepStrictEqual(outcome.picked, outcome.answers[0]);
+    const definition = lineOf(editor.document, 'function checksumOf(text) {');
+    assert.ok(outcome.answers[0].startLine <= definition && definition <= outcome.answers[0].endLine, `the first answer (${outcome.answers[0].startLine}-${outcome.answers[0].endLine}) holds checksumOf, line ${definition}`);
     for (const a of outcome.answers) assert.strictEqual(a.file, editor.document.uri.fsPath, 'every answer is in the current file');
     assertRevealed(outcome.picked!, editor.document);
     const highlight = (await extensionApi()).highlightedSpan();
@@ -93,17 +95,21 @@ describe('commands', () => {
   });
 
   it('asks about unsaved text and maps the answers back to its editor', async () => {
-    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# Draft\n\nThe quarterly bilberry harvest starts on Tuesday.\n\nNothing else.\n' });
+    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# Draft\n\nThe quarterly bilberry harvest starts on Tuesday.\n\n# Other\n\nNothing else.\n' });
     await vscode.window.showTextDocument(document);
     const outcome = await askAndAcceptFirst('treeformer.askCurrentFile', 'when does the bilberry harvest start');
     assert.ok(outcome.picked);
+    assert.ok(outcome.picked.text.includes('bilberry harvest starts on Tuesday'), outcome.picked.text);
     assertRevealed(outcome.picked, document);
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.scheme, 'untitled');
   });
 
-  it('ask about the workspace: answers from several files, the chosen one opened', async () => {
-    const outcome = await askAndAcceptFirst('treeformer.askWorkspace', 'LruCache capacity checksumOf');
+  it('ask about the workspace: the right file and lines first, the chosen one opened', async () => {
+    const outcome = await askAndAcceptFirst('treeformer.askWorkspace', 'how many seconds pass between sweeps of expired entries');
     assert.strictEqual(outcome.scope, 'workspace');
+    const [best] = outcome.answers;
+    assert.ok(best.file.endsWith(path.join('docs', 'notes.md')), `the notes answer it, not ${best.file}`);
+    assert.ok(best.text.includes('every thirty seconds'), best.text);
     const files = new Set(outcome.answers.map((a) => a.file));
     for (const file of files) assert.ok(file.startsWith(workspaceRoot()), `${file} is in the workspace`);
     assert.ok(outcome.picked);
@@ -119,7 +125,7 @@ describe('commands', () => {
     statuses.dispose();
     assert.ok(stats, 'indexing finished');
     const progress = statuses.values.map((s) => s.progress).filter((p): p is string => p !== undefined);
-    assert.ok(progress.length > 0 && progress.every((p) => /^(finding files|tokenizing|indexing|reading) \d+%$/.test(p)), JSON.stringify(progress));
+    assert.ok(progress.length > 0 && progress.every((p) => /^(finding files|tokenizing|parsing|indexing|reading) \d+%$/.test(p)), JSON.stringify(progress));
     assert.strictEqual(api.status().progress, undefined, 'the progress is cleared when done');
     assert.strictEqual(stats.files, 4, 'cache.js, app.js, notes.md and page.html');
     assert.strictEqual(stats.reused, 0, 'a rebuild reuses nothing');

@@ -56,17 +56,17 @@ describe('hover', () => {
     await closeAllEditors();
   });
 
-  it('explains a symbol with a span elsewhere and a link that reveals it', async () => {
+  it('explains a symbol with its definition elsewhere and a link that reveals it', async () => {
     const editor = await openFixture('src/app.js');
     const position = positionOf(editor.document, 'const key = checksumOf(text);', 'checksumOf');
     const { value: hovers } = await treeformerHovers(editor.document, position);
     assert.strictEqual(hovers.length, 1, 'one Treeformer hover');
     const target = linkTarget(hovers[0]);
-    const hoveredLine = position.line + 1;
-    assert.ok(
-      target.file !== editor.document.uri.fsPath || hoveredLine < target.startLine || hoveredLine > target.endLine,
-      'the span is not the hovered line itself',
-    );
+    const cache = await vscode.workspace.openTextDocument(path.join(path.dirname(editor.document.uri.fsPath), 'cache.js'));
+    const definition = lineOf(cache, 'function checksumOf(text) {');
+    assert.strictEqual(target.file, cache.uri.fsPath, 'the link goes to the file defining checksumOf');
+    assert.ok(target.startLine <= definition && definition <= target.endLine, `lines ${target.startLine}-${target.endLine} hold the definition (line ${definition})`);
+    assert.ok(hovers[0].includes('function checksumOf(text)') && hovers[0].includes('FNV-1a'), 'the hover shows the definition and its doc comment');
     assert.strictEqual(await vscode.commands.executeCommand('treeformer.revealSpan', target), true);
     const highlight = (await extensionApi()).highlightedSpan();
     assert.strictEqual(highlight?.uri.fsPath, target.file);
@@ -87,6 +87,13 @@ describe('hover', () => {
     const afterEdit = await treeformerHovers(editor.document, moved);
     assert.ok(afterEdit.ms >= 1500, `an edit invalidates the cache (${afterEdit.ms} ms)`);
     await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  it('shows nothing for a name the workspace does not define', async () => {
+    await setUserSetting('hover.delay', 0);
+    const editor = await openFixture('src/app.js');
+    const { value: hovers } = await treeformerHovers(editor.document, positionOf(editor.document, 'fs.readFileSync(path', 'readFileSync'));
+    assert.deepStrictEqual(hovers, [], 'readFileSync is Node\'s, not defined here: no unrelated span');
   });
 
   it('is off when the setting says so, without touching the model', async () => {
