@@ -22,7 +22,7 @@ export async function askAndReveal(ctx: TreeformerContext, scope: AskScope, ques
   try {
     result = await withCancellableProgress(`Treeformer: reading ${scope.label}`, ctx.status, async (signal, onProgress) => {
       const engine = await ctx.engine.engine();
-      return engine.ask({ question, paths: scope.paths, topK: ctx.config.maxAnswers, signal, onProgress, trace: true });
+      return engine.ask({ question, paths: scope.paths, topK: ctx.config.maxAnswers, ranker: ctx.config.ranker, signal, onProgress, trace: true });
     });
   } catch (err) {
     ctx.reportError(err instanceof EngineLoadError ? err : new Error(`Treeformer could not answer: ${err instanceof Error ? err.message : String(err)}`));

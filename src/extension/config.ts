@@ -3,7 +3,8 @@
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { DEFAULT_MAX_FILE_BYTES } from '../engine';
+import { DEFAULT_MAX_FILE_BYTES, RANKERS } from '../engine';
+import type { RankerKind } from '../engine';
 
 const CONFIG_SECTION = 'treeformer';
 
@@ -31,6 +32,7 @@ export interface ModelLocation {
 export class TreeformerConfig {
   readonly device: DevicePreference;
   readonly attention: AttentionKind;
+  readonly ranker: RankerKind;
   readonly include: string[];
   readonly exclude: string[];
   readonly maxFileBytes: number;
@@ -46,6 +48,7 @@ export class TreeformerConfig {
   constructor(section: vscode.WorkspaceConfiguration, extensionRoot: string) {
     this.device = this.oneOf(section, 'device', DEVICES, 'auto');
     this.attention = this.oneOf(section, 'attention', ATTENTION_KINDS, 'fine');
+    this.ranker = this.oneOf(section, 'ranker', RANKERS, 'hybrid');
     this.include = this.strings(section, 'include');
     this.exclude = this.strings(section, 'exclude');
     this.maxFileBytes = this.number(section, 'maxFileBytes', DEFAULT_MAX_FILE_BYTES, 1, Number.MAX_SAFE_INTEGER);

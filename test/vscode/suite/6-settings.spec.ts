@@ -43,6 +43,14 @@ describe('settings', () => {
     assert.strictEqual(outcome?.answers.length, 1);
   });
 
+  it('treeformer.ranker bm25 answers from words alone', async () => {
+    await setUserSetting('modelPath', testModel());
+    await setUserSetting('ranker', 'bm25');
+    await openFixture('docs/notes.md');
+    const outcome = await askAndClose('how many seconds pass between sweeps of expired entries');
+    assert.ok(outcome && outcome.answers[0].text.includes('every thirty seconds'), outcome?.answers[0]?.text);
+  });
+
   it('skips files larger than treeformer.maxFileBytes', async () => {
     await setUserSetting('modelPath', testModel());
     await setUserSetting('maxFileBytes', 64);
