@@ -25,6 +25,8 @@ import { WindowShape } from './windows';
 export const DEFAULT_TOP_K = 5;
 /** Longest question read; a longer one is clipped (and the result says so). */
 export const MAX_QUESTION_CHARS = 4000;
+/** An answer's text is clipped here (a chunk of minified code can be one multi-megabyte line). */
+export const MAX_ANSWER_CHARS = 20_000;
 
 export interface EngineParts {
   runner: ModelRunner;
@@ -292,9 +294,13 @@ function answerOf(c: Candidate, score: number): Answer {
     startLine: chunk.startLine,
     endLine: chunk.endLine,
     score,
-    text: lines.linesText(chunk.startLine, chunk.endLine),
+    text: clip(lines.linesText(chunk.startLine, chunk.endLine)),
     ...(header ? { header } : {}),
   };
+}
+
+function clip(text: string): string {
+  return text.length > MAX_ANSWER_CHARS ? `${text.slice(0, MAX_ANSWER_CHARS)}…` : text;
 }
 
 function countTokens(files: readonly CorpusFile[]): number {

@@ -4,8 +4,10 @@
 // The lexical ranker needs no model; the hybrid ranker runs the shipped one.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { openEngine } from '../../src/engine';
+import { MAX_ANSWER_CHARS } from '../../src/engine/qaEngine';
 import type { Engine } from '../../src/engine/qaEngine';
 import type { Answer } from '../../src/engine/types';
 import { chunkFile } from '../../src/engine/chunks';
@@ -87,6 +89,19 @@ describe('answers (hand-made fixtures, five languages)', function () {
   it('over the whole folder, the right file and line come first', async () => {
     const result = await engine.ask({ question: 'stop waiting when the request context is cancelled', paths: [DIR] });
     assert.ok(covers(result.answers[0], 'ratelimit.go', lineOf('ratelimit.go', 'case <-ctx.Done():')), `top: ${result.answers[0].file}:${result.answers[0].startLine}`);
+  });
+
+  it('a multi-megabyte minified line is answered with clipped text, not the whole line', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'treeformer-minified-'));
+    try {
+      const file = path.join(dir, 'bundle.min.js');
+      fs.writeFileSync(file, `var a=1;${'function increment(x){return x+1};'.repeat(60_000)}`);
+      const result = await engine.ask({ question: 'increment', paths: [file], ranker: 'bm25' });
+      assert.deepStrictEqual(result.answers.map((a) => [a.startLine, a.endLine]), [[1, 1]]);
+      assert.ok(result.answers[0].text.length <= MAX_ANSWER_CHARS + 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers carry the header of the unit they sit in', async () => {
