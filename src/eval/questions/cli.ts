@@ -1,5 +1,5 @@
 // `npm run eval:questions -- [--ranker bm25|model|hybrid|all] [--scope file|workspace]
-//   [--split dev|test|all] [--model m.onnx] [--corpora dir] [--fit] [--pin]`
+//   [--split dev|test|all] [--model m.onnx] [--corpora dir] [--fit] [--pin] [--card]`
 // Asks the engine every hand-written question (questionSet.ts) and prints
 // hit@1 / hit@5 / MRR per kind and overall, seconds per question and the two
 // question-sensitivity figures. One engine read per question gives every
@@ -97,6 +97,7 @@ async function main(argv: string[]): Promise<void> {
       out: { type: 'string' },
       fit: { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
+      card: { type: 'boolean', default: false },
     },
   });
   if (values.pin) {
@@ -160,6 +161,18 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`eval:questions: fusion weights ${JSON.stringify(weights)} written to ${cardFile}\n`);
   }
   const rows: [string, Report][] = kinds.map((k) => [k, report(outcomes(k, weights, reads, fileOf))]);
+  if (values.card) {
+    // The figures go into the model card beside the command that made them.
+    const cardFile = cardPathFor(path.resolve(values.model!));
+    const card = JSON.parse(fs.readFileSync(cardFile, 'utf8'));
+    card.questions_eval ??= {};
+    card.questions_eval[`${values.split}-${values.scope}`] = {
+      command: `npm run eval:questions -- --split ${values.split} --scope ${values.scope} --card`,
+      date: new Date().toISOString().slice(0, 10),
+      rankers: Object.fromEntries(rows.map(([k, r]) => [k, { ...r.overall, distinctTop1: r.distinctTop1, shuffleDrop: r.shuffleDrop, secondsPerQuestion: r.secondsPerQuestion }])),
+    };
+    fs.writeFileSync(cardFile, JSON.stringify(card, null, 2) + '\n');
+  }
   const heading = `questions: split=${values.split} scope=${values.scope} files=${new Set(questions.map((q) => q.file)).size} seconds/question(${readWith})=${rows[0][1].secondsPerQuestion.toFixed(2)}\n`;
   const md = heading + '\n' + table(rows);
   process.stdout.write(md);
