@@ -84,7 +84,8 @@ export class Engine implements QaEngine {
     const kind: RankerKind = request.ranker ?? 'hybrid';
     const { signal, onProgress } = request;
     const { scope, skipped } = await this.gather(request.paths, signal, onProgress);
-    if (this.parts.store) await this.route(scope, signal, onProgress);
+    // Routing every window feeds only the tree-leaf score: skipped when the card gives it no weight.
+    if (this.parts.store && this.fusion.leaves !== 0) await this.route(scope, signal, onProgress);
     const index = this.indexFor(scope);
 
     const terms = questionTerms(question);

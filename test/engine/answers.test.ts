@@ -52,7 +52,7 @@ const covers = (a: Answer, file: string, line: number) => a.file === path.join(D
 
 function checkCases(engine: () => Engine, ranker: 'bm25' | 'hybrid'): void {
   for (const c of CASES) {
-    it(`${c.file}: "${c.question}" → the line "${c.line}" (top ${c.within})`, async () => {
+    it(`${c.file}: "${c.question}" → the line "${[c.line].flat().join('" or "')}" (top ${c.within})`, async () => {
       const lines = [c.line].flat().map((text) => lineOf(c.file, text));
       const result = await engine().ask({ question: c.question, paths: [path.join(DIR, c.file)], ranker, topK: 5 });
       const at = result.answers.findIndex((a) => lines.some((line) => covers(a, c.file, line)));

@@ -204,6 +204,8 @@ describe('workspace index (test model)', () => {
   it('the tree-leaf score joins the lexical stage only when the card weights it: one extra run routes the question', async () => {
     const base = { lexical: 1, margin: 0, lift: 0.02, candidates: 3 };
     const plain = await freshEngine({ ...base, leaves: 0 });
+    await plain.engine.ask({ question: 'ferry captain nets', paths: [work], ranker: 'bm25' });
+    assert.strictEqual(plain.runner.runs, 0, 'with no leaf weight an ask does not route the workspace');
     await plain.engine.buildIndex([work]);
     plain.runner.runs = 0;
     const withoutLeaves = await plain.engine.ask({ question: 'ferry captain nets', paths: [work], ranker: 'bm25' });
