@@ -103,7 +103,8 @@ export function windowShapeFor(card: Pick<ModelCard, 'maxWindow' | 'questionLeng
 function cacheKey(modelBytes: Buffer, card: ModelCard, windows: WindowShape): string {
   const hash = createHash('sha256')
     .update(modelBytes)
-    .update(JSON.stringify({ vocab: card.vocabVersion, windows, format: ENTRY_FORMAT }))
+    // Entries written without a leaf weight hold empty leaf bags: never mix them with routed ones.
+    .update(JSON.stringify({ vocab: card.vocabVersion, windows, format: ENTRY_FORMAT, routed: (card.fusion?.leaves ?? 0) !== 0 }))
     .digest('hex');
   return `model-${hash.slice(0, 16)}`;
 }

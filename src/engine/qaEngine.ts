@@ -84,8 +84,7 @@ export class Engine implements QaEngine {
     const kind: RankerKind = request.ranker ?? 'hybrid';
     const { signal, onProgress } = request;
     const { scope, skipped } = await this.gather(request.paths, signal, onProgress);
-    // Routing every window feeds only the tree-leaf score: skipped when the card gives it no weight.
-    if (this.parts.store && this.fusion.leaves !== 0) await this.route(scope, signal, onProgress);
+    if (this.parts.store) await this.route(scope, signal, onProgress);
     const index = this.indexFor(scope);
 
     const terms = questionTerms(question);
@@ -243,8 +242,10 @@ export class Engine implements QaEngine {
   }
 
   /**
-   * Runs every window of files not yet indexed once with an empty question and
-   * keeps its leaf bag and its answer prior (best span margin over [CLS]).
+   * Indexes files not indexed yet. With a leaf weight, every window runs once
+   * with an empty question and keeps its leaf bag (and its answer prior);
+   * without one the model is not run and the entry holds empty bags, so the
+   * tokens are still reused across processes.
    */
   private async route(scope: Scope, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<void> {
     const pending = scope.files.filter((f) => !f.content.bags);
@@ -252,12 +253,18 @@ export class Engine implements QaEngine {
     const runner = this.parts.runner;
     const empty = questionSide([], this.parts.questionLength);
     const g = empty.ids.length;
+    const routes = this.fusion.leaves !== 0;
     let done = 0;
     for (const file of pending) {
+      throwIfAborted(signal);
       const { content } = file;
       const bags = [];
       const priors = new Float32Array(content.windows.length);
       for (const [i, w] of content.windows.entries()) {
+        if (!routes) {
+          bags.push({ keys: new Uint32Array(0), counts: new Uint16Array(0) });
+          continue;
+        }
         throwIfAborted(signal);
         const input = buildInput(empty, content.tokens.ids, w.tokenStart, w.tokenEnd);
         const n = input.inputIds.length;
@@ -266,6 +273,7 @@ export class Engine implements QaEngine {
         priors[i] = bestSpanMargin(out.start, out.end, g, n);
         onProgress?.({ phase: 'index', done: ++done, total, file: file.path });
       }
+      if (!routes) onProgress?.({ phase: 'index', done: (done += content.windows.length), total, file: file.path });
       await this.corpus.saveRouting(content, packBags(bags), priors);
     }
   }

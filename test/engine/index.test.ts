@@ -133,8 +133,10 @@ describe('workspace index (test model)', () => {
   let cache: string;
   const engines: TestEngine[] = [];
   /** A new engine (as a new process would have): nothing in memory, only the disk cache. */
-  const freshEngine = async (fusion?: FusionWeights) => {
-    const t = await openQaTestEngine({ windowShape: SMALL_WINDOWS, cacheDir: cache, fusion });
+  /** Routing only happens with a leaf weight, so by default these engines have one. */
+  const ROUTED: FusionWeights = { lexical: 1, margin: 0, lift: 0.02, leaves: 0.5, candidates: 3 };
+  const freshEngine = async (fusion: FusionWeights = ROUTED, cacheDir = cache) => {
+    const t = await openQaTestEngine({ windowShape: SMALL_WINDOWS, cacheDir, fusion });
     engines.push(t);
     return t;
   };
@@ -205,12 +207,16 @@ describe('workspace index (test model)', () => {
     const base = { lexical: 1, margin: 0, lift: 0.02, candidates: 3 };
     const plain = await freshEngine({ ...base, leaves: 0 });
     await plain.engine.ask({ question: 'ferry captain nets', paths: [work], ranker: 'bm25' });
-    assert.strictEqual(plain.runner.runs, 0, 'with no leaf weight an ask does not route the workspace');
-    await plain.engine.buildIndex([work]);
+    assert.strictEqual(plain.runner.runs, 0, 'with no leaf weight the workspace is not routed');
+    const built = await plain.engine.buildIndex([work]);
+    assert.strictEqual(plain.runner.runs, 0);
+    const again = await freshEngine({ ...base, leaves: 0 });
+    assert.strictEqual((await again.engine.buildIndex([work])).reused, built.files, 'the unrouted entries are reused across processes');
     plain.runner.runs = 0;
     const withoutLeaves = await plain.engine.ask({ question: 'ferry captain nets', paths: [work], ranker: 'bm25' });
     assert.strictEqual(plain.runner.runs, 0, 'bm25 without leaves runs no model');
-    const leafy = await freshEngine({ ...base, leaves: 0.5 });
+    // openEngine keys the cache by whether entries are routed; here the folders are apart by hand.
+    const leafy = await freshEngine({ ...base, leaves: 0.5 }, path.join(cache, 'routed'));
     await leafy.engine.buildIndex([work]);
     leafy.runner.runs = 0;
     const withLeaves = await leafy.engine.ask({ question: 'ferry captain nets', paths: [work], ranker: 'bm25' });
