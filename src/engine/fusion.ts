@@ -32,7 +32,8 @@ export interface Features {
 export function fusedScore(kind: RankerKind, w: FusionWeights, f: Features): number {
   if (kind === 'bm25') return f.lexical;
   const model = w.margin * finite(f.margin) + w.lift * (finite(f.margin) - finite(f.prior));
-  if (kind === 'model') return model === 0 ? finite(f.margin) - finite(f.prior) : model;
+  // With no model weight fitted, the model alone still ranks by its question-dependent part.
+  if (kind === 'model') return w.margin === 0 && w.lift === 0 ? finite(f.margin) - finite(f.prior) : model;
   return w.lexical * f.lexical + model;
 }
 

@@ -139,17 +139,16 @@ export class Engine implements QaEngine {
   async definitions(request: DefinitionRequest): Promise<DefinitionAnswer[]> {
     const { scope } = await this.gather(request.paths, request.signal);
     const index = this.indexFor(scope);
-    const found: { c: Candidate; line: number }[] = [];
+    const lexical = index.lexical.score(questionTerms(request.context ?? request.name).map((term) => ({ term, weight: 1 })));
+    const found: { c: Candidate; line: number; score: number }[] = [];
     scope.chunkSets.forEach((set, f) => {
       set.chunks.forEach((chunk, j) => {
         const d = chunk.definitions.find((x) => x.name === request.name);
-        if (d) found.push({ c: { file: scope.files[f], chunks: set, chunk: j }, line: d.line });
+        if (d) found.push({ c: { file: scope.files[f], chunks: set, chunk: j }, line: d.line, score: lexical[index.offsets[f] + j] });
       });
     });
-    const lexical = index.lexical.score(questionTerms(request.context ?? request.name).map((term) => ({ term, weight: 1 })));
-    const scoreOf = (c: Candidate) => lexical[index.offsets[scope.files.indexOf(c.file)] + c.chunk];
-    found.sort((a, b) => scoreOf(b.c) - scoreOf(a.c));
-    return found.slice(0, request.topK ?? DEFAULT_TOP_K).map(({ c, line }) => ({ ...answerOf(c, scoreOf(c)), definitionLine: line }));
+    found.sort((a, b) => b.score - a.score);
+    return found.slice(0, request.topK ?? DEFAULT_TOP_K).map(({ c, line, score }) => ({ ...answerOf(c, score), definitionLine: line }));
   }
 
   async buildIndex(
@@ -196,7 +195,7 @@ export class Engine implements QaEngine {
       worst = Math.min(worst, x);
     }
     const range = best - worst || 1;
-    const topLexical = Math.max(...lexical, 1e-9);
+    const topLexical = lexical.reduce((a, b) => Math.max(a, b), 1e-9);
     let window = 0;
     scope.files.forEach((f, i) => {
       const { stride } = this.parts.windowShape;

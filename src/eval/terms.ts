@@ -1,20 +1,14 @@
 // Identifier-aware terms for BM25 over code and prose: every word is kept
 // whole (lowercased) and, when it is a compound identifier, also split into its
 // camelCase / snake_case parts, so "parseHTTPHeader" matches "header".
+// (The engine's own terms, src/engine/search/terms.ts, also stem and drop
+// stopwords; this baseline keeps the unstemmed terms its figures were made with.)
+import { identifierParts } from '../engine/search/terms';
 
 const WORD = /[\p{L}\p{M}\p{N}_]+/gu;
-// An acronym (stopping before a capitalised word), a capitalised or lower word,
-// a number, or a run of letters without case (e.g. CJK).
-const IDENTIFIER_PART = /\p{Lu}+(?![\p{Ll}\p{M}])|\p{Lu}?[\p{Ll}\p{M}]+|\p{N}+|[^\p{Lu}\p{Ll}\p{M}\p{N}_]+/gu;
 
-/** The parts of one identifier, lowercased: "XMLHttpRequest" -> xml, http, request. */
-export function identifierParts(word: string): string[] {
-  const parts: string[] = [];
-  for (const piece of word.split(/_+/)) {
-    for (const match of piece.matchAll(IDENTIFIER_PART)) parts.push(match[0].toLowerCase());
-  }
-  return parts;
-}
+// One splitter of identifiers for the engine and this baseline.
+export { identifierParts };
 
 /** BM25 terms of a text, in order: each word, then its parts if it has several. */
 export function textTerms(text: string): string[] {
