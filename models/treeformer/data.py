@@ -1,25 +1,28 @@
-"""Training samples from the token shards of the data pipeline
-(src/data/README.md). One split is a folder, models/data/<split>/:
-  tokens.i32     int32 little-endian ids of every document, concatenated
-  questions.i32  question ids, concatenated (no special tokens)
-  examples.i32   8 int32 per example: docTokenStart, docTokenCount,
-                 questionStart, questionCount, rs, re, as, ae
-[rs, re) are the document tokens cut out before the document is shown (0, 0:
-nothing cut), [as, ae] (inclusive) the answer's tokens; both relative to the
-document's first token, and they never overlap. The data root's stats.json
-names the vocabulary ({"vocabulary": {"version", "size", "file"}}).
+"""Training samples from the token shards of the data pipeline, format 2
+(src/data/README.md, src/data/output/shards.ts). One split is a folder,
+models/data/<split>/:
+  tokens.i32      int32 little-endian ids of every document, concatenated
+  questions.i32   question ids, concatenated (no special tokens)
+  examples.i32    10 int32 per example: docTokenStart, docTokenCount,
+                  questionStart, questionCount, cutStart, cutCount,
+                  candidateStart, candidateCount, answerFirst, answerLast
+  cuts.i32        2 int32 per cut: [first, stop) tokens not shown (sorted)
+  candidates.i32  3 int32 per candidate: first, last, kind (0 gold, 1 best
+                  lexical match that is not gold, 2 random chunk)
+Token positions are relative to the document's first token. The data root's
+stats.json names the shard format and the vocabulary.
 
 A sample is one model input of seq_len positions (DESIGN §6 layout, as the
 engine builds it in src/engine/model/inputs.ts):
   [CLS] question [SEP] PAD... | a window of the shown document
   '---- question_len -----'
-The window holds the answer at a random offset, or, with probability
-no_answer_rate, avoids it; then the target is position 0 ([CLS]). With
-cross-document negatives, half of those windows (and all of them where the
-document is too short to avoid the answer) come from another document, so
-the model learns that a window unrelated to the question holds no answer:
-the engine compares spans across windows and files by their margin over
-[CLS], which means nothing if [CLS] never wins during training.
+A *group* is what the reader chooses among at inference: for one question,
+`group_size` windows of the same length; window 0 holds the answer at a
+random offset, the others avoid it, each centred on a negative candidate of
+the same file (hard lexical negatives first) or, where the file is too short
+to avoid the answer, a window of another document. The span target is the
+gold span in window 0 and [CLS] (position 0) elsewhere; the relevance target
+is window 0 of the group (a listwise softmax over the group).
 
 Run as a module to write a synthetic data root (the CI smoke-training fixture):
   python3 -m models.treeformer.data --synthetic <folder>
@@ -36,13 +39,22 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import numpy as np
 import torch
 
+SHARD_FORMAT = 2
 TOKENS_FILE = 'tokens.i32'
 QUESTIONS_FILE = 'questions.i32'
 EXAMPLES_FILE = 'examples.i32'
-EXAMPLE_ROW = 8
+CUTS_FILE = 'cuts.i32'
+CANDIDATES_FILE = 'candidates.i32'
+SHARD_FILES = (TOKENS_FILE, QUESTIONS_FILE, EXAMPLES_FILE, CUTS_FILE, CANDIDATES_FILE)
+EXAMPLE_ROW = 10
+CANDIDATE_GOLD, CANDIDATE_LEXICAL, CANDIDATE_RANDOM = 0, 1, 2
 STATS_FILE = 'stats.json'  # in the data root, beside the split folders
 
 FIRST_ORDINARY_ID = 4  # 0 PAD, 1 CLS, 2 SEP, 3 Q (src/engine/tokenizer/vocabulary.ts)
+
+
+class ShardError(ValueError):
+    """A shard that cannot be what the pipeline wrote: names the file and the problem."""
 
 
 @dataclass(frozen=True)
@@ -63,22 +75,66 @@ class TokenExample:
     doc_start: int  # into tokens.i32
     doc_count: int
     question: np.ndarray  # int32 ids
-    removed: Optional[Tuple[int, int]]  # [rs, re), None when nothing is cut
-    answer: Tuple[int, int]  # [as, ae], inclusive
+    cuts: List[Tuple[int, int]]  # [first, stop) in the document, sorted, disjoint
+    candidates: List[Tuple[int, int, int]]  # (first, last, kind) in the document
+    answer: Tuple[int, int]  # [first, last] in the document
+
+
+def _ints(folder: Path, name: str, row: int) -> np.ndarray:
+    path = folder / name
+    if not path.exists():
+        raise ShardError(f'{path}: missing (shard format {SHARD_FORMAT} needs {", ".join(SHARD_FILES)})')
+    size = path.stat().st_size
+    if size % (4 * row):
+        raise ShardError(f'{path}: {size} bytes is not a whole number of {row}-int32 rows; the shard is corrupt')
+    return np.fromfile(path, dtype='<i4').reshape(-1, row) if row > 1 else np.memmap(path, dtype='<i4', mode='r') \
+        if size else np.zeros(0, dtype='<i4')
 
 
 class ShardSplit:
-    """One split's documents (memory-mapped) and examples."""
+    """One split's documents (memory-mapped) and examples, checked on load."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, vocab_size: Optional[int] = None):
         self.folder = Path(folder)
-        self.tokens = np.memmap(self.folder / TOKENS_FILE, dtype='<i4', mode='r')
-        questions = np.fromfile(self.folder / QUESTIONS_FILE, dtype='<i4')
-        rows = np.fromfile(self.folder / EXAMPLES_FILE, dtype='<i4').reshape(-1, EXAMPLE_ROW)
+        self.tokens = _ints(self.folder, TOKENS_FILE, 1)
+        questions = _ints(self.folder, QUESTIONS_FILE, 1)
+        rows = _ints(self.folder, EXAMPLES_FILE, EXAMPLE_ROW)
+        cuts = _ints(self.folder, CUTS_FILE, 2)
+        candidates = _ints(self.folder, CANDIDATES_FILE, 3)
+        self._check(rows, cuts, candidates, len(questions))
+        if vocab_size is not None and len(self.tokens):
+            top = int(np.max(self.tokens)) if len(self.tokens) < 50_000_000 else int(self.tokens[::97].max())
+            if top >= vocab_size or int(np.min(self.tokens[:1_000_000])) < 0:
+                raise ShardError(f'{self.folder}: token id {top} is outside the vocabulary of {vocab_size} ids; '
+                                 'the shards and the model were made with different vocabularies')
         self.examples: List[TokenExample] = [
-            TokenExample(doc_start=int(d0), doc_count=int(n), question=questions[q0:q0 + qn],
-                         removed=(int(rs), int(re)) if re > rs else None, answer=(int(a), int(e)))
-            for d0, n, q0, qn, rs, re, a, e in rows]
+            TokenExample(doc_start=int(d0), doc_count=int(n), question=np.asarray(questions[q0:q0 + qn]),
+                         cuts=[(int(a), int(b)) for a, b in cuts[c0:c0 + cn]],
+                         candidates=[(int(a), int(b), int(k)) for a, b, k in candidates[k0:k0 + kn]],
+                         answer=(int(a), int(e)))
+            for d0, n, q0, qn, c0, cn, k0, kn, a, e in rows]
+
+    def _check(self, rows, cuts, candidates, n_questions: int) -> None:
+        def fail(what: str):
+            raise ShardError(f'{self.folder / EXAMPLES_FILE}: {what}; the shard is corrupt')
+        if len(rows) == 0:
+            return
+        d0, n, q0, qn, c0, cn, k0, kn, a, e = rows.T.astype(np.int64)
+        if (d0 < 0).any() or (n <= 0).any() or (d0 + n > len(self.tokens)).any():
+            fail('a document range lies outside tokens.i32')
+        if (q0 < 0).any() or (qn < 0).any() or (q0 + qn > n_questions).any():
+            fail('a question range lies outside questions.i32')
+        if (c0 < 0).any() or (cn < 0).any() or (c0 + cn > len(cuts)).any():
+            fail('a cut range lies outside cuts.i32')
+        if (k0 < 0).any() or (kn < 0).any() or (k0 + kn > len(candidates)).any():
+            fail('a candidate range lies outside candidates.i32')
+        if (a < 0).any() or (e < a).any() or (e >= n).any():
+            fail('an answer lies outside its document')
+        if len(cuts) and ((cuts[:, 0] < 0).any() or (cuts[:, 1] < cuts[:, 0]).any()):
+            fail('a cut is not a range')
+        if len(candidates) and ((candidates[:, 0] < 0).any() or (candidates[:, 1] < candidates[:, 0]).any()
+                                or (candidates[:, 2] < 0).any() or (candidates[:, 2] > 2).any()):
+            fail('a candidate is not a range of a known kind')
 
     @property
     def n_documents(self) -> int:
@@ -87,21 +143,39 @@ class ShardSplit:
     def document(self, ex: TokenExample) -> np.ndarray:
         return np.asarray(self.tokens[ex.doc_start:ex.doc_start + ex.doc_count])
 
-    def shown(self, ex: TokenExample) -> Tuple[np.ndarray, Tuple[int, int]]:
-        """The document as shown (removed range cut out) and the answer in it."""
+    def shown(self, ex: TokenExample) -> Tuple[np.ndarray, 'PositionMap']:
+        """The document as shown (cuts taken out) and the map of positions into it."""
         doc = self.document(ex)
-        a, e = ex.answer
-        if ex.removed is None:
-            return doc, (a, e)
-        rs, re = ex.removed
-        shift = re - rs if a >= re else 0  # usable() keeps answers wholly before or after the cut
-        return np.concatenate([doc[:rs], doc[re:]]), (a - shift, e - shift)
+        if not ex.cuts:
+            return doc, PositionMap([])
+        keep, last = [], 0
+        for a, b in ex.cuts:
+            keep.append(doc[last:a])
+            last = max(last, b)
+        keep.append(doc[last:])
+        return np.concatenate(keep), PositionMap(ex.cuts)
+
+
+class PositionMap:
+    """Document positions to shown positions once the cuts are taken out."""
+
+    def __init__(self, cuts: List[Tuple[int, int]]):
+        self.cuts = cuts
+
+    def __call__(self, p: int) -> int:
+        shift = 0
+        for a, b in self.cuts:
+            if p >= b:
+                shift += b - a
+            elif p >= a:
+                return a - shift  # inside a cut: where the cut was
+        return p - shift
 
 
 def usable(ex: TokenExample, layout: Layout) -> bool:
-    """The answer lies in the document, outside the removed range, and fits in one window."""
+    """The answer is shown (outside every cut) and fits in one window."""
     a, e = ex.answer
-    if ex.removed is not None and not (e < ex.removed[0] or a >= ex.removed[1]):
+    if any(a < cb and ca <= e for ca, cb in ex.cuts):
         return False
     return 0 <= a <= e < ex.doc_count and e - a + 1 <= layout.window
 
@@ -119,28 +193,10 @@ def question_side(question: np.ndarray, layout: Layout) -> Tuple[np.ndarray, np.
     return ids, mask
 
 
-def make_sample(split: ShardSplit, ex: TokenExample, layout: Layout, rng: np.random.Generator,
-                with_answer: bool, other: Optional[TokenExample] = None) -> Dict[str, np.ndarray]:
-    """One input of layout.seq_len positions and its gold start/end. `other`:
-    an example of another document, for a cross-document negative."""
-    doc, (a, e) = split.shown(ex)
-    W = layout.window
-    start = None
-    if not with_answer:  # a window that misses the answer, where the document allows one
-        ranges = [(lo, hi) for lo, hi in ((0, a - W), (e + 1, len(doc) - W)) if lo <= hi]
-        if other is not None and (not ranges or rng.random() < 0.5):
-            doc, _ = split.shown(other)
-            ranges = [(0, max(0, len(doc) - W))]
-        if ranges:
-            lo, hi = ranges[int(rng.integers(len(ranges)))]
-            start = int(rng.integers(lo, hi + 1))
-    answer_inside = start is None
-    if answer_inside:
-        lo, hi = max(0, e - W + 1), max(0, min(a, len(doc) - W))
-        start = int(rng.integers(lo, hi + 1))
-    window = doc[start:start + W]
-
-    q_ids, q_mask = question_side(ex.question, layout)
+def build_input(question: np.ndarray, window: np.ndarray, layout: Layout,
+                target: Optional[Tuple[int, int]] = None) -> Dict[str, np.ndarray]:
+    """One input of exactly layout.seq_len positions; `target`: the answer in window positions, None = no answer."""
+    q_ids, q_mask = question_side(question, layout)
     ids = np.full(layout.seq_len, layout.pad_id, dtype=np.int64)
     mask = np.zeros(layout.seq_len, dtype=np.int64)
     segments = np.ones(layout.seq_len, dtype=np.int64)
@@ -148,53 +204,81 @@ def make_sample(split: ShardSplit, ex: TokenExample, layout: Layout, rng: np.ran
     ids[:G], mask[:G], segments[:G] = q_ids, q_mask, 0
     ids[G:G + len(window)] = window
     mask[G:G + len(window)] = 1
-    target = (G + a - start, G + e - start) if answer_inside else (0, 0)
+    start, end = (G + target[0], G + target[1]) if target is not None else (0, 0)
     return {'input_ids': ids, 'segment_ids': segments, 'attention_mask': mask,
-            'start': np.int64(target[0]), 'end': np.int64(target[1])}
+            'start': np.int64(start), 'end': np.int64(end)}
 
 
-class SpanBatches:
-    """Random training batches from one split."""
+def window_with(doc_len: int, a: int, e: int, W: int, rng: np.random.Generator) -> int:
+    """A random window start whose window of W tokens holds [a, e]."""
+    lo, hi = max(0, e - W + 1), max(0, min(a, doc_len - W))
+    return int(rng.integers(lo, hi + 1))
 
-    def __init__(self, split: ShardSplit, layout: Layout, no_answer_rate: float, seed: int,
-                 cross_document_negatives: bool = False):
-        self.split, self.layout, self.no_answer_rate = split, layout, no_answer_rate
-        self.cross_document_negatives = cross_document_negatives
+
+def window_avoiding(doc_len: int, a: int, e: int, centre: int, W: int) -> Optional[int]:
+    """The window start nearest to centring `centre` whose window misses [a, e], if the document has one."""
+    want = min(max(0, centre - W // 2), max(0, doc_len - W))
+    options = []
+    if a - W >= 0:  # wholly before the answer
+        options.append(min(want, a - W))
+    if e + 1 + W <= doc_len or (e + 1 < doc_len and doc_len - (e + 1) >= W // 2):  # after it (maybe short)
+        options.append(max(want, e + 1))
+    if not options:
+        return None
+    return min(options, key=lambda s: abs(s - want))
+
+
+class GroupBatches:
+    """Random training groups from one split: `groups` questions, `group_size` windows each."""
+
+    def __init__(self, split: ShardSplit, layout: Layout, group_size: int, seed: int):
+        self.split, self.layout, self.group_size = split, layout, group_size
         self.examples = [ex for ex in split.examples if usable(ex, layout)]
         if not self.examples:
             raise ValueError(f'{split.folder}: no usable example for windows of {layout.window} tokens')
         self.rng = np.random.default_rng(seed)
 
-    def next(self, batch_size: int) -> Dict[str, torch.Tensor]:
-        picks = self.rng.integers(len(self.examples), size=batch_size)
-        samples = []
-        for i in picks:
-            with_answer = self.rng.random() >= self.no_answer_rate
-            other = None if with_answer or not self.cross_document_negatives else self._other_document(self.examples[i])
-            samples.append(make_sample(self.split, self.examples[i], self.layout, self.rng, with_answer, other))
-        return collate(samples)
+    def group(self, ex: TokenExample) -> List[Dict[str, np.ndarray]]:
+        W, rng = self.layout.window, self.rng
+        doc, to_shown = self.split.shown(ex)
+        a, e = to_shown(ex.answer[0]), to_shown(ex.answer[1])
+        s = window_with(len(doc), a, e, W, rng)
+        samples = [build_input(ex.question, doc[s:s + W], self.layout, (a - s, e - s))]
+        negatives = [c for c in ex.candidates if c[2] == CANDIDATE_LEXICAL]
+        negatives += [c for c in ex.candidates if c[2] == CANDIDATE_RANDOM]
+        for c in negatives:
+            if len(samples) >= self.group_size:
+                break
+            centre = to_shown((c[0] + c[1]) // 2)
+            start = window_avoiding(len(doc), a, e, centre, W)
+            if start is not None:
+                samples.append(build_input(ex.question, doc[start:start + W], self.layout))
+        while len(samples) < self.group_size:  # a file too short to avoid the answer: another document
+            other = self.examples[int(rng.integers(len(self.examples)))]
+            if other.doc_start == ex.doc_start and len(self.examples) > 1:
+                continue
+            odoc, _ = self.split.shown(other)
+            start = int(rng.integers(0, max(0, len(odoc) - W) + 1))
+            samples.append(build_input(ex.question, odoc[start:start + W], self.layout))
+        return samples
 
-    def _other_document(self, ex: TokenExample) -> Optional[TokenExample]:
-        for _ in range(8):  # a split of one document has no other
-            other = self.examples[int(self.rng.integers(len(self.examples)))]
-            if other.doc_start != ex.doc_start:
-                return other
-        return None
+    def next(self, groups: int) -> Dict[str, torch.Tensor]:
+        """[groups * group_size] samples, group by group; window 0 of each group holds the answer."""
+        picks = self.rng.integers(len(self.examples), size=groups)
+        return collate([s for i in picks for s in self.group(self.examples[i])])
 
 
 def collate(samples: List[Dict[str, np.ndarray]]) -> Dict[str, torch.Tensor]:
     return {k: torch.from_numpy(np.stack([s[k] for s in samples])) for k in samples[0]}
 
 
-def fixed_batches(split: ShardSplit, layout: Layout, count: int, batch_size: int, seed: int
-                  ) -> Iterator[Dict[str, torch.Tensor]]:
-    """The same `count` answer-bearing samples every call (validation)."""
-    rng = np.random.default_rng(seed)
-    examples = [ex for ex in split.examples if usable(ex, layout)]
-    picks = rng.permutation(len(examples))[:count]
-    for i in range(0, len(picks), batch_size):
-        yield collate([make_sample(split, examples[j], layout, rng, with_answer=True)
-                       for j in picks[i:i + batch_size]])
+def fixed_groups(split: ShardSplit, layout: Layout, count: int, group_size: int, seed: int
+                 ) -> Iterator[Dict[str, torch.Tensor]]:
+    """The same `count` groups every call (validation), one group a batch."""
+    batches = GroupBatches(split, layout, group_size, seed)
+    picks = np.random.default_rng(seed).permutation(len(batches.examples))[:count]
+    for i in picks:
+        yield collate(batches.group(batches.examples[i]))
 
 
 def read_vocabulary_info(data_root: Path) -> Optional[dict]:
@@ -203,7 +287,12 @@ def read_vocabulary_info(data_root: Path) -> Optional[dict]:
     if not path.exists():
         return None
     with open(path) as f:
-        vocab = json.load(f)['vocabulary']
+        stats = json.load(f)
+    found = stats.get('shards', {}).get('format', 1)
+    if found != SHARD_FORMAT:
+        raise ShardError(f'{data_root}: shards of format {found}; this trainer reads format {SHARD_FORMAT} '
+                         '(rebuild them with `npm run data`)')
+    vocab = stats['vocabulary']
     return {'version': vocab['version'], 'size': int(vocab['size']), 'file': vocab.get('file')}
 
 
@@ -212,27 +301,40 @@ def read_vocabulary_info(data_root: Path) -> Optional[dict]:
 # ---------------------------------------------------------------------------
 
 def write_synthetic_split(folder: Path, *, n_docs: int, doc_len: int, n_examples: int, vocab_size: int,
-                          seed: int, key_len: int = 3, answer_len: int = 3, removed_len: int = 6) -> None:
+                          seed: int, key_len: int = 3, answer_len: int = 3, cut_len: int = 6) -> None:
     """Documents of random tokens. The question is the key_len tokens just
-    before the answer; the answer is the answer_len tokens after them; a
-    removed range of removed_len tokens sits elsewhere in the document."""
+    before the answer; the answer is the answer_len tokens after them; half
+    the examples cut cut_len tokens elsewhere; candidates are the gold span
+    and two random spans that miss it."""
     rng = np.random.default_rng(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     docs = rng.integers(FIRST_ORDINARY_ID, vocab_size, size=(n_docs, doc_len), dtype=np.int32)
     docs.astype('<i4').tofile(folder / TOKENS_FILE)
-    questions, rows = [], []
+    questions, rows, cuts, candidates = [], [], [], []
     for _ in range(n_examples):
         d = int(rng.integers(n_docs))
-        a = int(rng.integers(key_len + removed_len, doc_len - answer_len - removed_len))
+        a = int(rng.integers(key_len + cut_len, doc_len - answer_len - cut_len))
         e = a + answer_len - 1
-        # the cut goes before the key or after the answer
-        rs = int(rng.integers(0, a - key_len - removed_len + 1)) if rng.random() < 0.5 else \
-            int(rng.integers(e + 1, doc_len - removed_len + 1))
-        rows.append([d * doc_len, doc_len, len(questions) * key_len, key_len, rs, rs + removed_len, a, e])
+        example_cuts = []
+        if rng.random() < 0.5:  # the cut goes before the key or after the answer
+            rs = int(rng.integers(0, a - key_len - cut_len + 1)) if rng.random() < 0.5 else \
+                int(rng.integers(e + 1, doc_len - cut_len + 1))
+            example_cuts.append((rs, rs + cut_len))
+        example_candidates = [(a, e, CANDIDATE_GOLD)]
+        for _ in range(2):
+            c = int(rng.integers(0, doc_len - answer_len))
+            if c + answer_len <= a or c > e:
+                example_candidates.append((c, c + answer_len - 1, CANDIDATE_RANDOM))
+        rows.append([d * doc_len, doc_len, len(questions) * key_len, key_len, len(cuts), len(example_cuts),
+                     len(candidates), len(example_candidates), a, e])
+        cuts += example_cuts
+        candidates += example_candidates
         questions.append(docs[d, a - key_len:a])
     np.concatenate(questions).astype('<i4').tofile(folder / QUESTIONS_FILE)
     np.asarray(rows, dtype='<i4').tofile(folder / EXAMPLES_FILE)
+    np.asarray(cuts, dtype='<i4').reshape(-1, 2).tofile(folder / CUTS_FILE)
+    np.asarray(candidates, dtype='<i4').reshape(-1, 3).tofile(folder / CANDIDATES_FILE)
 
 
 def write_synthetic_data(root: Path, vocab_size: int = 256, doc_len: int = 384, seed: int = 0) -> Path:
@@ -244,7 +346,8 @@ def write_synthetic_data(root: Path, vocab_size: int = 256, doc_len: int = 384, 
                           seed=seed + 1)
     tmp = root / (STATS_FILE + '.tmp')
     with open(tmp, 'w') as f:
-        json.dump({'vocabulary': {'version': f'synthetic-{vocab_size}', 'size': vocab_size}}, f)
+        json.dump({'shards': {'format': SHARD_FORMAT},
+                   'vocabulary': {'version': f'synthetic-{vocab_size}', 'size': vocab_size}}, f)
     os.replace(tmp, root / STATS_FILE)
     return root
 

@@ -595,6 +595,7 @@ class SpanOutput:
     end_logits: torch.Tensor  # [B,N]
     leaf_ids: Optional[torch.Tensor]  # [layers,B,H,N] query leaves (tree kinds only)
     balance: torch.Tensor  # scalar: mean leaf-balance term over layers
+    relevance_logit: Optional[torch.Tensor] = None  # [B]: how well the window answers the question
 
 
 class Treeformer(nn.Module):
@@ -606,6 +607,10 @@ class Treeformer(nn.Module):
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.span_head = nn.Linear(cfg.d_model, 2)
+        # Per-token evidence that the window answers the question, pooled by a
+        # log-sum-exp over document tokens: trained listwise over the windows
+        # of one question, so it compares across windows and files.
+        self.relevance_head = nn.Linear(cfg.d_model, 1)
         self.apply(self._init_weights)
         self.set_attention(cfg.attention, cfg.freeze_trees)
 
@@ -652,13 +657,17 @@ class Treeformer(nn.Module):
             x, q_leaf, balance = block(x, attention_mask, G)
             leaves.append(q_leaf)
             balances.append(balance)
-        logits = self.span_head(self.ln_f(x))  # [B,N,2]
+        h = self.ln_f(x)
+        logits = self.span_head(h)  # [B,N,2]
+        document = (attention_mask != 0) & (segment_ids == 1)
+        evidence = self.relevance_head(h).squeeze(-1)  # [B,N]
+        relevance = torch.logsumexp(torch.where(document, evidence, torch.full_like(evidence, NEG_LOGIT)), dim=-1)
         # Answers start and end on document tokens; [CLS] (position 0) stands for "no answer".
         answerable = (attention_mask != 0) & ((segment_ids == 1) | (input_ids == self.cfg.cls_id))
         logits = torch.where(answerable.unsqueeze(-1), logits, torch.full_like(logits, NEG_LOGIT))
         leaf_ids = torch.stack(leaves) if leaves[0] is not None else None
         return SpanOutput(start_logits=logits[..., 0], end_logits=logits[..., 1], leaf_ids=leaf_ids,
-                          balance=torch.stack(balances).mean())
+                          balance=torch.stack(balances).mean(), relevance_logit=relevance)
 
     @torch.no_grad()
     def queries_and_keys(self, input_ids, segment_ids, attention_mask) -> Iterator[Tuple[Attention, torch.Tensor, torch.Tensor]]:
@@ -686,6 +695,16 @@ class Treeformer(nn.Module):
         self.train(was_training)
 
 
-def span_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the gold start/end positions [B] (0 = no answer)."""
-    return 0.5 * (F.cross_entropy(out.start_logits, start) + F.cross_entropy(out.end_logits, end))
+def span_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor,
+              rows: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Cross-entropy of the gold start/end positions [B] (0 = no answer), over `rows` (a bool [B]) or all."""
+    s, e = out.start_logits, out.end_logits
+    if rows is not None:
+        s, e, start, end = s[rows], e[rows], start[rows], end[rows]
+    return 0.5 * (F.cross_entropy(s, start) + F.cross_entropy(e, end))
+
+
+def relevance_loss(out: SpanOutput, group_size: int) -> torch.Tensor:
+    """Listwise cross-entropy: in each group of `group_size` consecutive rows, row 0 holds the answer."""
+    logits = out.relevance_logit.view(-1, group_size)  # [groups, K]
+    return F.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long))

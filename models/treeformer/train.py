@@ -29,6 +29,7 @@ import copy
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -36,10 +37,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import numpy as np
 import torch
 
-from .data import Layout, ShardSplit, SpanBatches, fixed_batches, read_vocabulary_info, write_synthetic_data
-from .model import TREE_KINDS, Treeformer, TreeformerConfig, span_loss
+from .data import GroupBatches, Layout, ShardSplit, fixed_groups, read_vocabulary_info, write_synthetic_data
+from .model import TREE_KINDS, Treeformer, TreeformerConfig, relevance_loss, span_loss
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT / 'models' / 'data'
@@ -53,6 +55,7 @@ class Level:
     tokens: int = 0  # training-token budget; 0 = use steps
     steps: int = 0
     freeze_trees: bool = False
+    seq_len: int = 0  # tokens a sample (question side + window); 0 = the config's seq_len (a curriculum sets it)
 
 
 @dataclass
@@ -61,24 +64,26 @@ class TrainConfig:
     model: TreeformerConfig
     levels: List[Level]
     seq_len: int = 1024
-    batch_size: int = 8
+    group_size: int = 3  # windows a question: the one holding the answer and group_size - 1 that do not
+    step_tokens: int = 12288  # tokens a step; questions a step = step_tokens // (group_size * seq_len), at least 1
+    relevance_weight: float = 1.0
     lr: float = 1e-3
     weight_decay: float = 0.01
     warmup_steps: int = 50
     balance_weight: float = 0.1
     tree_recenter_rate: float = 0.5  # per step, each split's bias moves this far toward its median
-    no_answer_rate: float = 0.1
-    cross_document_negatives: bool = False  # data.py: negatives from other documents too
     data: str = 'default'  # 'default' (models/data), 'synthetic' (written under --out) or a folder
-    val_samples: int = 256
-    extrapolation_factors: tuple = (1, 2, 4)
+    val_groups: int = 64
+    extrapolation_lengths: tuple = (2048, 4096, 8192)  # the final model is also measured at these lengths
     log_every_s: float = 30.0
     checkpoint_every_s: float = 300.0
     seed: int = 0
     threads: int = 2  # torch intra-op threads (tiny tensors run faster on one)
 
 
-SHIP_MODEL = TreeformerConfig(vocab_size=16384, n_layer=4, n_head=4, d_model=128, d_ff=512, tree_depth=5,
+# Sized to the 2-core budget: at 4k tokens a sample, TC trains at ~3.8k tokens/s
+# with d=96 and 3 layers against ~1.8k with d=128 and 4 (measured 2026-12-02).
+SHIP_MODEL = TreeformerConfig(vocab_size=16384, n_layer=3, n_head=4, d_model=96, d_ff=384, tree_depth=5,
                               question_len=32, attention='tc')
 
 
@@ -86,10 +91,11 @@ ABLATION_TOKENS = 2_000_000
 
 
 def _ablation(levels: List[Level], attention: str = 'tc') -> TrainConfig:
-    """Equal budget (ABLATION_TOKENS training tokens) at 1k tokens, the ship
-    model's size. Bootstrapped variants spend 40% of it on level 1 (TC)."""
-    return TrainConfig(name='', model=replace(SHIP_MODEL, attention=attention), levels=levels, seq_len=1024,
-                       val_samples=256, extrapolation_factors=(1,))
+    """Equal budget (ABLATION_TOKENS training tokens) at 4k tokens a sample, the
+    ship model's size. Bootstrapped variants spend 40% of it on level 1 (TC).
+    Linformer's projections are sized to the sample length."""
+    return TrainConfig(name='', model=replace(SHIP_MODEL, attention=attention, linformer_max_len=4096),
+                       levels=levels, seq_len=4096, extrapolation_lengths=(4096,))
 
 
 CONFIGS: Dict[str, TrainConfig] = {
@@ -98,14 +104,13 @@ CONFIGS: Dict[str, TrainConfig] = {
         model=TreeformerConfig(vocab_size=256, n_layer=2, n_head=2, d_model=32, d_ff=64, tree_depth=2,
                                question_len=8, attention='tc', max_window=512),
         levels=[Level('tc', steps=12), Level('tf+tc', steps=12)],
-        seq_len=64, batch_size=8, lr=3e-3, warmup_steps=5, data='synthetic', val_samples=32,
-        log_every_s=0.0, checkpoint_every_s=5.0, threads=1),
-    'ship': TrainConfig(name='ship', model=SHIP_MODEL, levels=[Level('tc', minutes=24), Level('tf+tc', minutes=36)]),
-    # An experiment (models/README.md): 30% of samples hold no answer, half of
-    # them a window of another document. Not shipped: it scored lower.
-    'ship-cross-negatives': TrainConfig(name='ship-cross-negatives', model=SHIP_MODEL,
-                                        levels=[Level('tc', minutes=24), Level('tf+tc', minutes=36)],
-                                        no_answer_rate=0.3, cross_document_negatives=True),
+        seq_len=64, group_size=2, step_tokens=512, lr=3e-3, warmup_steps=5, data='synthetic', val_groups=16,
+        extrapolation_lengths=(128,), log_every_s=0.0, checkpoint_every_s=5.0, threads=1),
+    # The shipped reader: a curriculum from 1k to 4k tokens a sample, level 1 TC
+    # (dense gradients teach the trees), then TF+TC at 4k (DESIGN §3).
+    'ship': TrainConfig(name='ship', model=SHIP_MODEL, seq_len=4096,
+                        levels=[Level('tc', minutes=20, seq_len=1024), Level('tc', minutes=55),
+                                Level('tf+tc', minutes=45)]),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
@@ -195,24 +200,26 @@ def leaf_balance(leaf_ids: torch.Tensor, n_leaves: int) -> float:
 
 
 @torch.no_grad()
-def evaluate(model: Treeformer, split: ShardSplit, layout: Layout, count: int, seed: int = 1234) -> dict:
-    """Span loss and exact start+end accuracy on fixed answer-bearing samples."""
+def evaluate(model: Treeformer, split: ShardSplit, layout: Layout, groups: int, group_size: int,
+             seed: int = 1234) -> dict:
+    """On fixed groups: span loss and exact start+end on the answer's window,
+    and how often the answer's window has the highest relevance in its group."""
     was_training = model.training
     model.eval()
-    loss_sum, exact, start_ok, n = 0.0, 0, 0, 0
-    batch_size = max(1, 8192 // layout.seq_len)
-    for batch in fixed_batches(split, layout, count, batch_size, seed):
+    loss_sum, exact, start_ok, top1, n = 0.0, 0, 0, 0, 0
+    for batch in fixed_groups(split, layout, groups, group_size, seed):
         out = model(batch['input_ids'], batch['segment_ids'], batch['attention_mask'])
-        b = len(batch['start'])
-        loss_sum += float(span_loss(out, batch['start'], batch['end'])) * b
-        s_hit = out.start_logits.argmax(-1) == batch['start']
-        e_hit = out.end_logits.argmax(-1) == batch['end']
-        exact += int((s_hit & e_hit).sum())
-        start_ok += int(s_hit.sum())
-        n += b
+        answer_window = torch.arange(len(batch['start'])) == 0
+        loss_sum += float(span_loss(out, batch['start'], batch['end'], answer_window))
+        s_hit = bool(out.start_logits[0].argmax() == batch['start'][0])
+        e_hit = bool(out.end_logits[0].argmax() == batch['end'][0])
+        exact += int(s_hit and e_hit)
+        start_ok += int(s_hit)
+        top1 += int(int(out.relevance_logit.argmax()) == 0)
+        n += 1
     model.train(was_training)
-    return {'seq_len': layout.seq_len, 'samples': n, 'loss': loss_sum / max(n, 1),
-            'exact': exact / max(n, 1), 'start_acc': start_ok / max(n, 1)}
+    return {'seq_len': layout.seq_len, 'groups': n, 'group_size': group_size, 'loss': loss_sum / max(n, 1),
+            'exact': exact / max(n, 1), 'start_acc': start_ok / max(n, 1), 'relevance_top1': top1 / max(n, 1)}
 
 
 def resolve_data(cfg: TrainConfig, out: Path) -> Path:
@@ -239,8 +246,31 @@ def layout_for(cfg: TrainConfig, seq_len: int) -> Layout:
     return Layout(seq_len=seq_len, question_len=m.question_len, pad_id=m.pad_id, cls_id=m.cls_id, sep_id=m.sep_id)
 
 
-def _rng_state(batches: SpanBatches) -> dict:
-    return {'numpy': batches.rng.bit_generator.state, 'torch': torch.get_rng_state()}
+def level_seq_len(cfg: TrainConfig, level: Level) -> int:
+    return level.seq_len or cfg.seq_len
+
+
+def questions_per_step(cfg: TrainConfig, seq_len: int) -> int:
+    return max(1, cfg.step_tokens // (cfg.group_size * seq_len))
+
+
+class CheckpointMismatch(SystemExit):
+    pass
+
+
+def check_resumable(state: dict, cfg: TrainConfig, vocab: Optional[dict]) -> None:
+    """--resume continues only the same run: same config, same levels, same vocabulary."""
+    saved = state.get('train_config', {})
+    problems = []
+    if saved.get('name') != cfg.name:
+        problems.append(f"it was trained with config {saved.get('name')!r}, not {cfg.name!r}")
+    if saved.get('levels') is not None and [l.get('attention') for l in saved['levels']] != [l.attention for l in cfg.levels]:
+        problems.append('its levels differ from this config\'s')
+    if state.get('vocabulary') != vocab:
+        problems.append(f"its vocabulary {state.get('vocabulary')} is not the data's {vocab}")
+    if problems:
+        raise CheckpointMismatch(f'cannot resume from this checkpoint: {"; ".join(problems)}. '
+                                 'Use another --out folder, or delete the checkpoint to start over.')
 
 
 # ---------------------------------------------------------------------------
@@ -259,80 +289,88 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
     vocab = read_vocabulary_info(data_root)
     if vocab is not None:
         cfg.model.vocab_size = vocab['size']
-    train_split = ShardSplit(data_root / 'train')
+    train_split = ShardSplit(data_root / 'train', cfg.model.vocab_size)
     val_folder = next((data_root / name for name in ('dev', 'val') if (data_root / name).exists()), None)
-    val_split = ShardSplit(val_folder) if val_folder else None
-    layout = layout_for(cfg, cfg.seq_len)
-    batches = SpanBatches(train_split, layout, cfg.no_answer_rate, cfg.seed, cfg.cross_document_negatives)
+    val_split = ShardSplit(val_folder, cfg.model.vocab_size) if val_folder else None
     torch.manual_seed(cfg.seed)
 
     ckpt_path = out / CHECKPOINT
     state = torch.load(ckpt_path) if resume and ckpt_path.exists() else None
     if state is not None:
+        check_resumable(state, cfg, vocab)
         cfg.model = TreeformerConfig(**state['model_config'])
     model = Treeformer(copy.deepcopy(cfg.model))
+    rng = np.random.default_rng(cfg.seed)
     if state is not None:
         model.load_state_dict(state['model'])
-        batches.rng.bit_generator.state = state['rng']['numpy']
+        rng.bit_generator.state = state['rng']['numpy']
         torch.set_rng_state(state['rng']['torch'])
         log.write(event='resume', level=state['level'], level_step=state['level_step'])
     else:
         state = {'level': 0, 'level_step': 0, 'level_elapsed': 0.0, 'tokens': 0, 'levels': [], 'optimizer': None}
-        log.write(event='start', config=cfg.name, train_examples=len(batches.examples),
-                  data=str(data_root), parameters=sum(p.numel() for p in model.parameters()))
+        log.write(event='start', config=cfg.name, train_examples=len(train_split.examples),
+                  data=repo_relative(data_root), parameters=sum(p.numel() for p in model.parameters()))
 
     def checkpoint(optimizer) -> None:
         save_atomic({**state, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
                      'model_config': asdict(model.cfg), 'train_config': asdict(cfg), 'vocabulary': vocab,
-                     'data': {'root': repo_relative(data_root), 'train_examples': len(batches.examples),
+                     'data': {'root': repo_relative(data_root), 'train_examples': len(train_split.examples),
                               'train_documents': train_split.n_documents},
-                     'rng': _rng_state(batches)}, ckpt_path)
+                     'rng': {'numpy': rng.bit_generator.state, 'torch': torch.get_rng_state()}}, ckpt_path)
 
     model.train()
     while state['level'] < len(cfg.levels):
         level = cfg.levels[state['level']]
+        layout = layout_for(cfg, level_seq_len(cfg, level))
+        batches = GroupBatches(train_split, layout, cfg.group_size, 0)
+        batches.rng = rng  # one generator for the whole run, saved in every checkpoint
         model.set_attention(level.attention, level.freeze_trees)
         optimizer = make_optimizer(model, cfg)
         if state['level_step'] == 0:
             if state['level'] == 0 and model.cfg.trees_learned:
-                init = batches.next(cfg.batch_size)
+                init = batches.next(questions_per_step(cfg, layout.seq_len))
                 model.init_trees_from_data(init['input_ids'], init['segment_ids'], init['attention_mask'])
-            log.write(event='level', level=state['level'], attention=level.attention,
+            log.write(event='level', level=state['level'], attention=level.attention, seq_len=layout.seq_len,
                       freeze_trees=level.freeze_trees, minutes=level.minutes, steps=level.steps)
         elif state['optimizer'] is not None:
             optimizer.load_state_dict(state['optimizer'])
         run_level(model, optimizer, level, cfg, batches, state, log, checkpoint)
 
-        summary = {'level': state['level'], 'attention': level.attention, 'freeze_trees': level.freeze_trees,
-                   'steps': state['level_step'], 'minutes': state['level_elapsed'] / 60,
+        summary = {'level': state['level'], 'attention': level.attention, 'seq_len': layout.seq_len,
+                   'freeze_trees': level.freeze_trees, 'steps': state['level_step'],
+                   'minutes': state['level_elapsed'] / 60,
                    'tokens_per_s': state['level_tokens'] / max(state['level_elapsed'], 1e-9)}
         if val_split is not None:
-            summary['val'] = evaluate(model, val_split, layout, cfg.val_samples)
+            summary['val'] = evaluate(model, val_split, layout, cfg.val_groups, cfg.group_size)
         state['levels'].append(summary)
         log.write(event='level_done', **summary)
         state.update(level=state['level'] + 1, level_step=0, level_elapsed=0.0, optimizer=None)
         checkpoint(optimizer)
+        shutil.copyfile(ckpt_path, out / f'level-{state["level"] - 1}.pt')  # each level's weights, to compare
 
     final = {'config': cfg.name, 'levels': state['levels'], 'tokens': state['tokens'],
              'minutes': sum(s['minutes'] for s in state['levels'])}
-    if val_split is not None:  # no position table: measure how far beyond the training length it holds
-        final['extrapolation'] = [evaluate(model, val_split, layout_for(cfg, cfg.seq_len * f), cfg.val_samples)
-                                  for f in cfg.extrapolation_factors]
+    if val_split is not None and 'extrapolation' not in state.get('summary', {}):
+        # no position table: the same weights read longer windows than they trained on
+        final['extrapolation'] = [evaluate(model, val_split, layout_for(cfg, n), cfg.val_groups, cfg.group_size)
+                                  for n in cfg.extrapolation_lengths]
     state['summary'] = final
-    checkpoint(optimizer)
+    save_atomic({**torch.load(ckpt_path), 'summary': final}, ckpt_path)
     with open(out / 'summary.json', 'w') as f:
         json.dump(final, f, indent=2)
     log.write(event='done', **final)
     return final
 
 
-def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: SpanBatches, state: dict, log: Log,
+def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBatches, state: dict, log: Log,
               checkpoint) -> None:
     """Steps until the level's budget is spent; keeps `state` current."""
     state.setdefault('level_tokens', 0)
     if state['level_step'] == 0:
         state['level_tokens'] = 0
     budget_s = level.minutes * 60
+    questions = questions_per_step(cfg, batches.layout.seq_len)
+    rows = torch.arange(questions * cfg.group_size) % cfg.group_size == 0  # the answer's windows
 
     def progress() -> float:
         if budget_s:
@@ -341,16 +379,17 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: SpanBat
             return state['level_tokens'] / level.tokens
         return state['level_step'] / level.steps
     n_leaves = 2 ** cfg.model.tree_depth
-    window = {'loss': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0, 'seconds': 0.0}
+    window = {'loss': 0.0, 'relevance': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0, 'seconds': 0.0}
     last_log = last_ckpt = time.monotonic()
     while progress() < 1.0:
         t0 = time.monotonic()
-        batch = batches.next(cfg.batch_size)
+        batch = batches.next(questions)
         for group in optimizer.param_groups:
             group['lr'] = learning_rate(cfg, state['level_step'], progress())
         out = model(batch['input_ids'], batch['segment_ids'], batch['attention_mask'])
-        loss = span_loss(out, batch['start'], batch['end'])
-        total = loss + cfg.balance_weight * out.balance
+        loss = span_loss(out, batch['start'], batch['end'], rows)
+        relevance = relevance_loss(out, cfg.group_size)
+        total = loss + cfg.relevance_weight * relevance + cfg.balance_weight * out.balance
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -364,6 +403,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: SpanBat
         state['level_tokens'] += tokens
         state['tokens'] += tokens
         window['loss'] += float(loss)
+        window['relevance'] += float(relevance)
         window['balance'] += float(out.balance)
         window['steps'] += 1
         window['tokens'] += tokens
@@ -373,6 +413,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: SpanBat
         if now - last_log >= cfg.log_every_s or progress() >= 1.0:
             record = {'event': 'train', 'level': state['level'], 'step': state['level_step'],
                       'progress': round(min(progress(), 1.0), 4), 'loss': window['loss'] / window['steps'],
+                      'relevance_loss': window['relevance'] / window['steps'],
                       'balance': window['balance'] / window['steps'],
                       'tokens_per_s': window['tokens'] / window['seconds'], 'lr': optimizer.param_groups[0]['lr']}
             if out.leaf_ids is not None and level.attention in TREE_KINDS:

@@ -14,7 +14,8 @@ import { documentedDeclarations } from './extract/bySource';
 import { stableHash } from './hash';
 import { loadDocuments } from './load';
 import { JsonLinesWriter } from './output/jsonLines';
-import { ShardWriter } from './output/shards';
+import { CANDIDATE_KIND, ShardWriter } from './output/shards';
+import { FileChunks } from './examples/candidates';
 import { writeReport } from './output/report';
 import { SplitSummary, StatsCollector } from './output/stats';
 import { overlappingTokens } from './output/tokenRanges';
@@ -25,7 +26,7 @@ import { DocRecord, ExampleRecord, LoadedDocument, Span, Split, SPLITS } from '.
 import { buildVocabulary, DEFAULT_VOCAB_SIZE, formatVocabularyFile } from './vocab';
 import { walkCorpora } from './walk';
 
-export const VOCAB_VERSION = 'v1';
+export const VOCAB_VERSION = 'v2';
 /** Characters per model token, to budget before tokenizing (code runs ~3.3; erring low keeps the cap). */
 const CHARS_PER_TOKEN_ESTIMATE = 3;
 
@@ -78,7 +79,8 @@ interface MinedDocument {
 export const DEFAULTS = {
   minDocChars: 6000,
   maxDocChars: 2_000_000,
-  maxTrainTokens: 60_000_000,
+  // ~11M real tokens: more than 2 h of CPU training reads, and the GPU script carries them in under 60 MiB
+  maxTrainTokens: 12_000_000,
   maxVocabChars: 60_000_000,
 };
 
@@ -162,20 +164,25 @@ function writeSplit(
     const [docStart, docCount] = shards.addDocument(record.docId, enc.ids, enc.starts, enc.ends);
     docsOut.write({ ...record, docComments: m.docComments.map((s) => [s.start, s.end]) });
     stats.addDocument(split, record.source, record.package, docCount);
+    const chunks = m.examples.length > 0 ? new FileChunks(record.text) : undefined;
     for (const ex of m.examples) {
-      const [rs, re] = ex.removed ? overlappingTokens(enc, ex.removed.start, ex.removed.end) : [0, 0];
+      const cuts = ex.cuts.map((c) => overlappingTokens(enc, c.start, c.end)).filter(([a, b]) => b > a);
       const [first, stop] = overlappingTokens(enc, ex.answer.start, ex.answer.end);
       if (stop <= first) {
         dropped.emptyAnswer++;
         continue;
       }
-      if (ex.removed && first < re && rs < stop) {
+      if (cuts.some(([rs, re]) => first < re && rs < stop)) {
         dropped.answerInRemoved++;
         continue;
       }
-      const [qStart, qCount] = shards.addQuestion(tokenizer.encode(ex.question).ids);
-      shards.addExampleRow([docStart, docCount, qStart, qCount, rs, re, first, stop - 1]);
-      examplesOut.write({ ...ex, tokens: { doc: [docStart, docCount], question: [qStart, qCount], removed: [rs, re], answer: [first, stop - 1] } });
+      const candidates = chunks!.candidates(ex.question, ex.answer, ex.cuts, ex.id).map((c): [number, number, number] => {
+        const [a, b] = overlappingTokens(enc, c.span.start, c.span.end);
+        return [a, Math.max(a, b - 1), CANDIDATE_KIND[c.kind]];
+      });
+      const question = shards.addQuestion(tokenizer.encode(ex.question).ids);
+      shards.addExample([docStart, docCount], question, cuts, candidates, [first, stop - 1]);
+      examplesOut.write({ ...ex, tokens: { doc: [docStart, docCount], question, cuts, candidates, answer: [first, stop - 1] } });
       stats.addExample(split, record.source, ex.kind);
     }
   }
@@ -226,7 +233,7 @@ export function runPipeline(options: PipelineOptions): PipelineReport {
   const train = kept.filter((m) => m.split === 'train');
   const texts = vocabularyTexts(train, opts.maxVocabChars);
   const trainSources = [...new Set(train.map((m) => m.record.source))].sort();
-  const vocabulary = buildVocabulary(texts, { size: opts.vocabSize ?? DEFAULT_VOCAB_SIZE, version: VOCAB_VERSION, sources: trainSources });
+  const vocabulary = buildVocabulary(texts, { size: opts.vocabSize ?? DEFAULT_VOCAB_SIZE, version: VOCAB_VERSION, sources: trainSources, fallback: 'subpieces' });
   fs.mkdirSync(path.dirname(vocabOut), { recursive: true });
   fs.writeFileSync(vocabOut, formatVocabularyFile(vocabulary));
   const tokenizer = Tokenizer.fromVocabulary(vocabulary);

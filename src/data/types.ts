@@ -54,8 +54,14 @@ export interface ExampleRecord {
   package: string;
   docId: string;
   question: string;
-  /** Characters of the document that the model's input omits (the doc comment asked about). */
-  removed?: Span;
+  /** doc2decl: the developer's kind of question (locate / explain / config). */
+  questionKind?: 'locate' | 'explain' | 'config';
+  /**
+   * Characters of the document that the model's input omits, sorted and
+   * disjoint: none (the document intact), or the comment asked about together
+   * with distractor cuts elsewhere (data v2), or a FAQ section's title.
+   */
+  cuts: Span[];
   answer: LineSpan;
   /** usage2def: the symbol asked about and where the query's usage sits in the document. */
   symbol?: string;

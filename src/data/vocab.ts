@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Cl100k, LONE_SURROGATE } from '../engine/tokenizer/cl100k';
-import { FIRST_TOKEN_ID, MAX_VOCAB_SIZE, VocabularyFile } from '../engine/tokenizer/vocabulary';
+import { FIRST_TOKEN_ID, MAX_VOCAB_SIZE, VocabularyFallback, VocabularyFile } from '../engine/tokenizer/vocabulary';
 
 export const DEFAULT_VOCAB_SIZE = 16384;
 
@@ -16,6 +16,8 @@ export interface BuildVocabularyOptions {
   size: number;
   version: string;
   sources: string[];
+  /** What a token outside the vocabulary becomes (vocabulary.ts); default 'subpieces'. */
+  fallback?: VocabularyFallback;
 }
 
 /**
@@ -50,6 +52,7 @@ export function buildVocabulary(texts: Iterable<string>, opts: BuildVocabularyOp
     base: 'cl100k_base',
     size: FIRST_TOKEN_ID + tokens.length,
     tokens,
+    fallback: opts.fallback ?? 'subpieces',
     trainedOn: { files, chars, sources: [...opts.sources] },
   };
 }
@@ -58,11 +61,15 @@ export function buildVocabulary(texts: Iterable<string>, opts: BuildVocabularyOp
 // and dist-packages: the Python standard library.
 const PYTHON_STDLIB = /\/lib(?:64)?\/python3\.\d+(?:\/(?!(?:site|dist)-packages(?:\/|$))|$)/;
 const VSCODE_TYPES = '@types/vscode';
+// The Python documentation (python3.X-doc) describes the standard library:
+// reserved too, except its FAQ, which stays a test-only source.
+const PYTHON_DOCS = /\/python3\.\d+-doc(?:\/|$)(?!.*\/_sources\/faq(?:\/|$))/;
 
 /**
  * Throws if `p` (or, when it exists, the real path it resolves to) lies in a
  * corpus reserved for evaluation: the Python standard library
- * (…/lib/python3.X/…, except its site-packages/dist-packages) or @types/vscode.
+ * (…/lib/python3.X/…, except its site-packages/dist-packages), the Python
+ * documentation (…/python3.X-doc/…, except its FAQ) or @types/vscode.
  */
 export function assertNotReserved(p: string): void {
   const candidates = [path.resolve(p)];
@@ -73,8 +80,8 @@ export function assertNotReserved(p: string): void {
   }
   for (const c of candidates) {
     const slashed = c.split(path.sep).join('/').replace(/\\/g, '/');
-    if (PYTHON_STDLIB.test(slashed) || slashed.includes(VSCODE_TYPES)) {
-      throw new Error(`${p} is in a corpus reserved for evaluation (the Python standard library or @types/vscode); it must not be used to build the vocabulary`);
+    if (PYTHON_STDLIB.test(slashed) || PYTHON_DOCS.test(slashed) || slashed.includes(VSCODE_TYPES)) {
+      throw new Error(`${p} is in a corpus reserved for evaluation (the Python standard library, its documentation or @types/vscode); it must not be used to build the vocabulary`);
     }
   }
 }

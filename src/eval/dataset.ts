@@ -28,8 +28,8 @@ export interface Example {
   package: string;
   docId: string;
   question: string;
-  /** Characters [start, end) cut out of the document before it is shown (e.g. the doc comment asked about). */
-  removed?: { start: number; end: number };
+  /** Characters [start, end) cut out of the document before it is shown, sorted and disjoint (src/data/types.ts). */
+  cuts: { start: number; end: number }[];
   answer: GoldSpan;
 }
 
@@ -68,8 +68,9 @@ export async function readExamples(file: string): Promise<Example[]> {
       isOffsetPair(v.answer) &&
       Number.isInteger(v.answer.startLine) &&
       Number.isInteger(v.answer.endLine) &&
-      (v.removed === undefined || v.removed === null || isOffsetPair(v.removed));
-    if (!ok) throw new Error(`${file}:${line}: not an example {id, source, kind, package, docId, question, removed?, answer}`);
+      Array.isArray(v.cuts) &&
+      v.cuts.every(isOffsetPair);
+    if (!ok) throw new Error(`${file}:${line}: not an example {id, source, kind, package, docId, question, cuts, answer}`);
     examples.push(v as Example);
   }
   return examples;

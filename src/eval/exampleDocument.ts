@@ -1,5 +1,5 @@
 // The document an example is asked about: the source text with the example's
-// `removed` characters cut out, and its gold span moved into that cut text.
+// `cuts` cut out, and its gold span moved into that cut text.
 import { Example, GoldSpan, SourceDocument } from './dataset';
 import { LineIndex } from '../engine/lines';
 
@@ -30,13 +30,23 @@ export function documentForExample(doc: Pick<SourceDocument, 'docId' | 'text'>, 
       `${where}: answer lines ${answer.startLine}-${answer.endLine} do not match its offsets (lines ${originalLines.startLine}-${originalLines.endLine})`,
     );
   }
-  const removed = example.removed ?? { start: 0, end: 0 };
-  if (!(removed.start >= 0 && removed.start <= removed.end && removed.end <= doc.text.length)) {
-    throw new Error(`${where}: removed [${removed.start}, ${removed.end}) is not a range of the document`);
+  let text = '';
+  let kept = 0;
+  let start = answer.start;
+  let end = answer.end;
+  for (const cut of example.cuts) {
+    if (!(cut.start >= kept && cut.start <= cut.end && cut.end <= doc.text.length)) {
+      throw new Error(`${where}: cut [${cut.start}, ${cut.end}) is not a range of the document after the cuts before it`);
+    }
+    text += doc.text.slice(kept, cut.start);
+    kept = cut.end;
   }
-  const text = doc.text.slice(0, removed.start) + doc.text.slice(removed.end);
-  const start = offsetAfterCut(answer.start, removed.start, removed.end);
-  const end = offsetAfterCut(answer.end, removed.start, removed.end);
-  if (end <= start) throw new Error(`${where}: the removed span covers the whole answer`);
+  text += doc.text.slice(kept);
+  // Cuts run right to left so earlier offsets stay valid.
+  for (const cut of [...example.cuts].reverse()) {
+    start = offsetAfterCut(start, cut.start, cut.end);
+    end = offsetAfterCut(end, cut.start, cut.end);
+  }
+  if (end <= start) throw new Error(`${where}: the cuts cover the whole answer`);
   return { text, answer: { start, end, ...new LineIndex(text).linesOfRange(start, end) } };
 }

@@ -10,6 +10,7 @@ describe('data: Go doc → declaration', () => {
   const doc: DocRecord = { docId: 'go:fixture/ring/ring.go', package: 'go:fixture/ring', source: 'go', path: 'fixture/ring/ring.go', text };
   const decls = extractGoDeclarations(text);
   const examples = docToDeclExamples(doc, decls, 30);
+  const declOf = (name: string) => decls.find((d) => d.name === name)!;
   const byName = (name: string) => examples.find((e) => e.symbol === name);
 
   it('finds documented funcs, methods, types, vars and grouped consts, and nothing undocumented', () => {
@@ -19,8 +20,8 @@ describe('data: Go doc → declaration', () => {
 
   it('removes the comment block and answers with the whole short declaration', () => {
     const e = byName('Push')!;
-    assert.strictEqual(e.question, '___ appends v, dropping the oldest value when the buffer is full.');
-    assert.deepStrictEqual(e.removed, spanOf(text, '// Push appends v, dropping the oldest value when the buffer is full.\n'));
+    assert.strictEqual(declOf('Push').docText, 'Push appends v, dropping the oldest value when the buffer is full.');
+    assert.deepStrictEqual(declOf('Push').doc, spanOf(text, '// Push appends v, dropping the oldest value when the buffer is full.\n'));
     const body = spanOf(text, 'func (b *Buffer) Push(v int) {');
     const end = text.indexOf('\n}\n', body.start) + 2;
     assert.deepStrictEqual({ start: e.answer.start, end: e.answer.end }, { start: body.start, end });
@@ -32,8 +33,8 @@ describe('data: Go doc → declaration', () => {
     assert.strictEqual(text.slice(byName('Len')!.answer.start, byName('Len')!.answer.end), 'func (b *Buffer) Len() int { return b.size }');
     const c = byName('DefaultCapacity')!;
     assert.strictEqual(text.slice(c.answer.start, c.answer.end), 'DefaultCapacity = 16');
-    assert.deepStrictEqual(c.removed, spanOf(text, '\t// DefaultCapacity is the capacity New uses when given zero.\n'));
-    assert.strictEqual(byName('Drain')!.question, '___ pops every value in order and passes it to the callback,\nleaving the buffer empty.');
+    assert.deepStrictEqual(declOf('DefaultCapacity').doc, spanOf(text, '\t// DefaultCapacity is the capacity New uses when given zero.\n'));
+    assert.strictEqual(declOf('Drain').docText, 'Drain pops every value in order and passes it to the callback,\nleaving the buffer empty.');
   });
 
   it('usage → definition: bare names for functions and vars, x.Name for methods', () => {

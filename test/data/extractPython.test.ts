@@ -11,6 +11,7 @@ describe('data: Python docstring → declaration (ast helper)', () => {
   const doc: DocRecord = { docId: 'python:fixture_stats/moments.py', package: 'py:fixture_stats', source: 'python', path: 'fixture_stats/moments.py', text };
   const decls = extractPythonDeclarations([{ absPath, text }]).get(absPath)!;
   const examples = docToDeclExamples(doc, decls, 30);
+  const declOf = (name: string) => decls.find((d) => d.name === name)!;
   const byName = (name: string) => examples.find((e) => e.symbol === name)!;
 
   it('finds docstrings of functions, classes and methods; not one sharing its line with the def', () => {
@@ -20,10 +21,10 @@ describe('data: Python docstring → declaration (ast helper)', () => {
 
   it('removes the docstring lines and answers with the def line', () => {
     const e = byName('mean');
-    assert.strictEqual(e.question, 'Return the arithmetic average of a non-empty sequence of numbers.\n\nRaises ValueError when the sequence is empty.');
+    assert.strictEqual(declOf('mean').docText, 'Return the arithmetic average of a non-empty sequence of numbers.\n\nRaises ValueError when the sequence is empty.');
     const docStart = text.indexOf('    """Return the arithmetic average');
     const docEnd = text.indexOf('    """\n', docStart + 8) + '    """\n'.length;
-    assert.deepStrictEqual(e.removed, { start: docStart, end: docEnd });
+    assert.deepStrictEqual(declOf('mean').doc, { start: docStart, end: docEnd });
     assert.deepStrictEqual(e.answer, { ...spanOf(text, 'def mean(values):'), startLine: 5, endLine: 5 });
   });
 

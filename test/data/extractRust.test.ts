@@ -10,6 +10,7 @@ describe('data: Rust doc → declaration', () => {
   const doc: DocRecord = { docId: 'rust:fixture/src/stack.rs', package: 'rust:fixture', source: 'rust', path: 'fixture/src/stack.rs', text };
   const decls = extractRustDeclarations(text);
   const examples = docToDeclExamples(doc, decls, 30);
+  const declOf = (name: string) => decls.find((d) => d.name === name)!;
   const byName = (name: string) => examples.find((e) => e.symbol === name)!;
 
   it('finds /// blocks above items, across attribute lines, but not //! module docs', () => {
@@ -18,9 +19,9 @@ describe('data: Rust doc → declaration', () => {
 
   it('masks the name in prose and code examples; the answer skips the attributes', () => {
     const e = byName('Stack');
-    assert.strictEqual(e.question, 'A last-in, first-out stack backed by a vector.\n\n# Examples\n\n```\nlet mut s = ___::new();\ns.push(1);\nassert_eq!(s.pop(), Some(1));\n```');
+    assert.strictEqual(declOf('Stack').docText, 'A last-in, first-out stack backed by a vector.\n\n# Examples\n\n```\nlet mut s = Stack::new();\ns.push(1);\nassert_eq!(s.pop(), Some(1));\n```');
     const docStart = text.indexOf('/// A last-in');
-    assert.deepStrictEqual(e.removed, { start: docStart, end: text.indexOf('#[derive') });
+    assert.deepStrictEqual(declOf('Stack').doc, { start: docStart, end: text.indexOf('#[derive') });
     assert.strictEqual(text.slice(e.answer.start, e.answer.end), 'pub struct Stack<T> {\n    items: Vec<T>,\n}');
     assert.strictEqual(text.slice(byName('new').answer.start, byName('new').answer.end), 'pub const fn new() -> Self {\n        Stack { items: Vec::new() }\n    }');
   });

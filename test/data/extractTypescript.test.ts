@@ -12,15 +12,16 @@ describe('data: TypeScript doc → declaration', () => {
   const doc: DocRecord = { docId: 'npm-dts:@types/fixture-shapes/index.d.ts', package: 'npm:@types/fixture-shapes', source: 'npm-dts', path: '@types/fixture-shapes/index.d.ts', text };
   const decls = extractTypescriptDeclarations(text, 'index.d.ts');
   const examples = docToDeclExamples(doc, decls, 30);
+  const declOf = (name: string) => decls.find((d) => d.name === name)!;
   const byName = (name: string) => examples.find((e) => e.symbol === name);
 
   it('masks the name in the JSDoc text, removes the whole comment lines and answers with the declaration', () => {
     const e = byName('distance')!;
     assert.ok(e, 'distance has an example');
-    assert.strictEqual(e.question, 'Computes the Euclidean ___ between two points.\n@param a The first point.\n@param b The second point.');
+    assert.strictEqual(declOf('distance').docText, 'Computes the Euclidean distance between two points.\n@param a The first point.\n@param b The second point.');
     const comment = spanOf(text, '/**\n * Computes the Euclidean distance');
     const commentEnd = text.indexOf(' */\n', comment.start) + ' */\n'.length;
-    assert.deepStrictEqual(e.removed, { start: comment.start, end: commentEnd });
+    assert.deepStrictEqual(declOf('distance').doc, { start: comment.start, end: commentEnd });
     const decl = spanOf(text, 'export declare function distance(a: Point, b: Point): number;');
     assert.deepStrictEqual(e.answer, { ...decl, startLine: 18, endLine: 18 });
   });
@@ -28,7 +29,7 @@ describe('data: TypeScript doc → declaration', () => {
   it('answers a member with its own line and an enum with all of its lines', () => {
     const contains = byName('contains')!;
     assert.strictEqual(text.slice(contains.answer.start, contains.answer.end), 'contains(p: Point): boolean;');
-    assert.strictEqual(contains.question, 'Whether the given point lies inside the rectangle or on its border.');
+    assert.strictEqual(declOf('contains').docText, 'Whether the given point lies inside the rectangle or on its border.');
     const join = byName('LineJoin')!;
     assert.strictEqual(text.slice(join.answer.start, join.answer.end), 'export declare enum LineJoin {\n    Miter = 0,\n    Round = 1,\n    Bevel = 2\n}');
     assert.strictEqual(join.answer.endLine - join.answer.startLine, 4);
@@ -52,7 +53,7 @@ describe('data: TypeScript doc → declaration', () => {
     const end = text.indexOf('}\n', text.indexOf('union(other: Rectangle)')) + 1;
     assert.deepStrictEqual({ start: rect.answer.start, end: rect.answer.end }, { start, end });
     assert.strictEqual(text.slice(rect.usage!.start, rect.usage!.end), 'Rectangle');
-    assert.strictEqual(rect.removed, undefined);
+    assert.deepStrictEqual(rect.cuts, []);
     assert.strictEqual(usages.find((e) => e.symbol === 'distance'), undefined, 'distance is only named in prose');
   });
 });

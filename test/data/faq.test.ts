@@ -23,7 +23,7 @@ describe('data: Python FAQ questions', () => {
     const end = spanOf(text, 'that also tracks the mean.').end;
     assert.deepStrictEqual(first.answer, { start: body.start, end, startLine: 15, endLine: 18 });
     const title = spanOf(text, 'How do I keep a running total');
-    assert.deepStrictEqual(first.removed, { start: title.start, end: text.indexOf('\n', text.indexOf('---', title.start)) + 1 });
+    assert.deepStrictEqual(first.cuts, [{ start: title.start, end: text.indexOf('\n', text.indexOf('---', title.start)) + 1 }]);
     const last = examples[2];
     assert.strictEqual(text.slice(last.answer.start, last.answer.end), 'Yes: push arrivals on one stack and pop departures from the other,\nmoving everything across only when the second stack is empty.');
   });

@@ -2,14 +2,16 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readShards, EXAMPLE_ROW_INTS } from '../../src/data/output/shards';
+import { CANDIDATE_KIND, CANDIDATE_ROW_INTS, CUT_ROW_INTS, readShards, EXAMPLE_ROW_INTS } from '../../src/data/output/shards';
 import { PipelineReport, runPipeline } from '../../src/data/pipeline';
 import { LineIndex } from '../../src/engine/lines';
 import { DocRecord, ExampleRecord, Split, SPLITS } from '../../src/data/types';
 import { Tokenizer } from '../../src/engine/tokenizer';
 import { FIXTURE_CORPORA } from './support';
 
-type WrittenExample = ExampleRecord & { tokens: { doc: [number, number]; question: [number, number]; removed: [number, number]; answer: [number, number] } };
+type WrittenExample = ExampleRecord & {
+  tokens: { doc: [number, number]; question: [number, number]; cuts: [number, number][]; candidates: [number, number, number][]; answer: [number, number] };
+};
 
 function readJsonLines<T>(file: string): T[] {
   return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as T);
@@ -33,11 +35,11 @@ describe('data: pipeline end to end on the fixture corpus', function () {
 
   it('writes every file of every split, the stats and the vocabulary', () => {
     for (const split of SPLITS) {
-      for (const f of ['docs.jsonl', 'examples.jsonl', 'tokens.i32', 'offsets.i32', 'docs.index.json', 'questions.i32', 'examples.i32']) {
+      for (const f of ['docs.jsonl', 'examples.jsonl', 'tokens.i32', 'offsets.i32', 'docs.index.json', 'questions.i32', 'examples.i32', 'cuts.i32', 'candidates.i32']) {
         assert.ok(fs.existsSync(path.join(out, split, f)), `${split}/${f}`);
       }
     }
-    for (const f of ['stats.json', 'stats.md', 'vocab-v1.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
+    for (const f of ['stats.json', 'stats.md', 'vocab-v2.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
     const stats = JSON.parse(fs.readFileSync(path.join(out, 'stats.json'), 'utf8')) as PipelineReport;
     assert.deepStrictEqual(stats.splits, report.splits);
     assert.match(fs.readFileSync(path.join(out, 'stats.md'), 'utf8'), /\| python-faq \| test \| 1 \|/);
@@ -65,7 +67,7 @@ describe('data: pipeline end to end on the fixture corpus', function () {
   });
 
   it('token ranges in examples.jsonl and examples.i32 agree and cover the character spans', () => {
-    const tokenizer = Tokenizer.fromFile(path.join(out, 'vocab-v1.json'));
+    const tokenizer = Tokenizer.fromFile(path.join(out, 'vocab-v2.json'));
     for (const split of SPLITS) {
       const shards = readShards(path.join(out, split));
       const byId = new Map(docs[split].map((d) => [d.docId, d]));
@@ -75,16 +77,30 @@ describe('data: pipeline end to end on the fixture corpus', function () {
         const [docStart, docCount] = shards.index[e.docId];
         assert.deepStrictEqual(e.tokens.doc, [docStart, docCount]);
         const row = Array.from(shards.examples.subarray(i * EXAMPLE_ROW_INTS, (i + 1) * EXAMPLE_ROW_INTS));
-        assert.deepStrictEqual(row, [docStart, docCount, ...e.tokens.question, ...e.tokens.removed, ...e.tokens.answer]);
+        const [, , , , cutStart, cutCount, candidateStart, candidateCount] = row;
+        assert.deepStrictEqual(row, [docStart, docCount, ...e.tokens.question, cutStart, e.tokens.cuts.length, candidateStart, e.tokens.candidates.length, ...e.tokens.answer]);
+        assert.deepStrictEqual(Array.from(shards.cuts.subarray(cutStart * CUT_ROW_INTS, (cutStart + cutCount) * CUT_ROW_INTS)), e.tokens.cuts.flat());
+        assert.deepStrictEqual(
+          Array.from(shards.candidates.subarray(candidateStart * CANDIDATE_ROW_INTS, (candidateStart + candidateCount) * CANDIDATE_ROW_INTS)),
+          e.tokens.candidates.flat(),
+        );
         const [qs, qc] = e.tokens.question;
         assert.strictEqual(tokenizer.decode(shards.questions.subarray(qs, qs + qc)), e.question);
         const offset = (t: number, k: 0 | 1) => shards.offsets[2 * (docStart + t) + k];
         const [first, last] = e.tokens.answer;
         assert.ok(offset(first, 0) <= e.answer.start && offset(last, 1) >= e.answer.end, `${e.id} answer tokens cover the answer`);
-        if (e.removed) {
-          const [rs, re] = e.tokens.removed;
-          assert.ok(offset(rs, 0) <= e.removed.start && offset(re - 1, 1) >= e.removed.end, `${e.id} removed tokens cover the removed text`);
-          assert.ok(re <= first || last < rs, `${e.id} answer and removed tokens are apart`);
+        e.tokens.cuts.forEach(([rs, re], k) => {
+          assert.ok(offset(rs, 0) <= e.cuts[k].start && offset(re - 1, 1) >= e.cuts[k].end, `${e.id} cut tokens cover the cut text`);
+          assert.ok(re <= first || last < rs, `${e.id} answer and cut tokens are apart`);
+        });
+        if (e.kind === 'doc2decl') {
+          const [gold, ...others] = e.tokens.candidates;
+          assert.strictEqual(gold[2], CANDIDATE_KIND.gold, `${e.id}: the gold chunk comes first`);
+          assert.ok(gold[0] <= first && first <= gold[1], `${e.id}: the gold chunk holds the answer's start`);
+          for (const [a, b, kind] of others) {
+            assert.notStrictEqual(kind, CANDIDATE_KIND.gold);
+            assert.ok(b < first || a > last, `${e.id}: a negative chunk [${a}, ${b}] misses the answer [${first}, ${last}]`);
+          }
         }
         const lines = new LineIndex(doc.text).linesOfRange(e.answer.start, e.answer.end);
         assert.deepStrictEqual([e.answer.startLine, e.answer.endLine], [lines.startLine, lines.endLine]);

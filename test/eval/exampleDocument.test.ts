@@ -1,4 +1,4 @@
-// documentForExample: cutting the removed span and moving the gold span with it.
+// documentForExample: taking the cuts out and moving the gold span with them.
 import * as assert from 'assert';
 import { Example } from '../../src/eval/dataset';
 import { documentForExample } from '../../src/eval/exampleDocument';
@@ -7,8 +7,8 @@ import { documentForExample } from '../../src/eval/exampleDocument';
 const doc = { docId: 'd1', text: 'line1\nline2\nline3\nline4\nline5\nline6\n' };
 const lineStart = (i: number) => 6 * (i - 1);
 
-function example(answer: Example['answer'], removed?: Example['removed']): Example {
-  return { id: 'e1', source: 's', kind: 'doc2decl', package: 'p', docId: 'd1', question: 'q', answer, removed };
+function example(answer: Example['answer'], ...cuts: Example['cuts']): Example {
+  return { id: 'e1', source: 's', kind: 'doc2decl', package: 'p', docId: 'd1', question: 'q', answer, cuts };
 }
 
 // Gold: lines 4-5, chars [18, 29) ("line4\nline5").
@@ -55,6 +55,13 @@ describe('documentForExample', () => {
     assert.deepStrictEqual([result.answer.startLine, result.answer.endLine], [3, 4]);
   });
 
+  it('several cuts (data v2 distractors) on both sides of the answer', () => {
+    const result = documentForExample(doc, example(gold, { start: lineStart(1), end: lineStart(2) }, { start: lineStart(3), end: lineStart(4) }, { start: lineStart(6), end: doc.text.length }));
+    assert.strictEqual(result.text, 'line2\nline4\nline5\n');
+    assert.deepStrictEqual(result.answer, { start: 6, end: 17, startLine: 2, endLine: 3 });
+    assert.throws(() => documentForExample(doc, example(gold, { start: lineStart(3), end: lineStart(4) }, { start: lineStart(1), end: lineStart(2) })), /not a range/);
+  });
+
   it('an answer ending with its newline still ends on its last line', () => {
     const answer = { start: lineStart(4), end: lineStart(6), startLine: 4, endLine: 5 };
     const result = documentForExample(doc, example(answer, { start: 0, end: lineStart(2) }));
@@ -62,7 +69,7 @@ describe('documentForExample', () => {
   });
 
   it('rejects a removed span covering the whole answer', () => {
-    assert.throws(() => documentForExample(doc, example(gold, { start: lineStart(3), end: lineStart(6) })), /covers the whole answer/);
+    assert.throws(() => documentForExample(doc, example(gold, { start: lineStart(3), end: lineStart(6) })), /cover the whole answer/);
   });
 
   it('rejects lines that disagree with the offsets, and offsets outside the text', () => {

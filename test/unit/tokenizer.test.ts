@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100kRanks from 'js-tiktoken/ranks/cl100k_base';
 import { buildVocabulary } from '../../src/data/vocab';
+import { repoRoot } from '../../src/data/repoRoot';
 import { Encoding, SPECIAL, Tokenizer, VocabularyFile } from '../../src/engine/tokenizer';
 import { mulberry32 } from '../support/treeReference';
 
@@ -220,23 +221,58 @@ describe('tokenizer', function () {
     });
   });
 
-  describe('cl100k and byte fallback', function () {
-    /** Expected ids: each cl100k token's model id if kept, else its bytes. */
-    function expectedIds(text: string): number[] {
+  describe('cl100k and sub-piece fallback', function () {
+    /**
+     * Expected ids: each cl100k token's model id if kept; else, left to right,
+     * the longest kept token matching its bytes there, or one byte.
+     */
+    function expectedIds(text: string, fallback: 'bytes' | 'subpieces' = 'subpieces'): number[] {
       const idOfRank = new Map(vocab.tokens.map((rank, i) => [rank, FIRST_TOKEN + i]));
+      const idOfBytes = new Map(vocab.tokens.map((rank, i) => [Buffer.from(tokenBytes[rank]).toString('hex'), FIRST_TOKEN + i]));
       return cl100k.encode(text, [], []).flatMap((rank) => {
         const id = idOfRank.get(rank);
-        return id !== undefined ? [id] : Array.from(tokenBytes[rank], (b) => BYTE_BASE + b);
+        if (id !== undefined) return [id];
+        const bytes = tokenBytes[rank];
+        if (fallback === 'bytes') return Array.from(bytes, (b) => BYTE_BASE + b);
+        const ids: number[] = [];
+        for (let i = 0; i < bytes.length; ) {
+          let len = bytes.length - i;
+          for (; len >= 2; len--) {
+            const piece = idOfBytes.get(Buffer.from(bytes.subarray(i, i + len)).toString('hex'));
+            if (piece !== undefined) {
+              ids.push(piece);
+              break;
+            }
+          }
+          if (len < 2) {
+            ids.push(BYTE_BASE + bytes[i]);
+            len = 1;
+          }
+          i += len;
+        }
+        return ids;
       });
     }
 
-    it('keeps cl100k tokens that are in the vocabulary and spells the others out as bytes', function () {
+    it('spells a token outside the vocabulary with kept sub-pieces, not 9 bytes', function () {
+      const text = 'const digest = checksumOf(buffer);';
+      const enc = roundTrip(text);
+      assert.deepStrictEqual(Array.from(enc.ids), expectedIds(text));
+      // With the shipped vocabulary (v1 spelled it as 9 single bytes and 'Of').
+      const shipped = Tokenizer.fromFile(path.join(repoRoot(), 'models', 'tokenizer', 'vocab-v2.json'));
+      const pieces = Array.from(shipped.encode('checksumOf').ids);
+      assert.ok(pieces.length <= 3 && pieces.every((id) => id >= FIRST_TOKEN), `checksumOf as ${pieces.length} ids: ${pieces}`);
+      const v1 = Tokenizer.fromVocabulary({ ...vocab, fallback: 'bytes' });
+      assert.deepStrictEqual(Array.from(v1.encode(text).ids), expectedIds(text, 'bytes'), "fallback 'bytes' keeps the v1 ids");
+    });
+
+    it('keeps cl100k tokens that are in the vocabulary and spells the others from pieces and bytes', function () {
       const text = 'interface Schwarzschild { radius(): number } // 量子 Ω café\n';
       const enc = roundTrip(text);
       assert.deepStrictEqual(Array.from(enc.ids), expectedIds(text));
       const ids = Array.from(enc.ids);
       assert.ok(ids.some((id) => id >= FIRST_TOKEN), 'some vocabulary tokens');
-      assert.ok(ids.some((id) => id >= BYTE_BASE + 0x80 && id < FIRST_TOKEN), 'non-ASCII bytes fall back to byte ids');
+      assert.ok(ids.some((id) => id >= BYTE_BASE + 0x80 && id < FIRST_TOKEN), 'non-ASCII bytes with no piece fall back to byte ids');
       const schwarz = cl100k.encode(' Schwarzschild', [], []);
       assert.ok(schwarz.some((r) => !vocab.tokens.includes(r)), 'the test needs an out-of-vocabulary token');
     });
@@ -249,7 +285,7 @@ describe('tokenizer', function () {
     it('cuts a run longer than 64 code units into 64-unit chunks', function () {
       const rng = mulberry32(7);
       const run = Array.from({ length: 150 }, () => String.fromCharCode(97 + Math.floor(rng() * 26))).join('');
-      const expected = [run.slice(0, 64), run.slice(64, 128), run.slice(128)].flatMap(expectedIds);
+      const expected = [run.slice(0, 64), run.slice(64, 128), run.slice(128)].flatMap((t) => expectedIds(t));
       assert.deepStrictEqual(Array.from(tok.encode(run).ids), expected);
     });
 

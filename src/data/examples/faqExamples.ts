@@ -11,7 +11,7 @@ export function faqExamples(doc: DocRecord): ExampleRecord[] {
     package: doc.package,
     docId: doc.docId,
     question: s.question,
-    removed: s.heading,
+    cuts: [s.heading],
     answer: s.answer,
   }));
 }

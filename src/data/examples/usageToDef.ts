@@ -94,6 +94,7 @@ export function usageToDefExamples(doc: DocRecord, decls: DocumentedDeclaration[
       answer,
       symbol: name,
       usage: { start: at, end: at + name.length },
+      cuts: [],
     });
   }
   candidates.sort((a, b) => a.usage!.start - b.usage!.start);

@@ -2,10 +2,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DEFAULTS, PipelineReport } from '../pipeline';
+import { SHARD_FORMAT } from './shards';
 import { renderStatsMarkdown } from './stats';
 
 export function writeReport(out: string, report: PipelineReport, opts: typeof DEFAULTS): void {
-  fs.writeFileSync(path.join(out, 'stats.json'), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(out, 'stats.json'), JSON.stringify({ shards: { format: SHARD_FORMAT }, ...report }, null, 2) + '\n');
   const c = report.corpus;
   const notes = [
     `Split by package (hash of the package name, ~80/10/10); the Python FAQ is test data only.`,

@@ -1,11 +1,24 @@
 // Token shards of one split, readable with numpy alone (src/data/README.md):
-// tokens.i32, offsets.i32, docs.index.json, questions.i32, examples.i32.
+// tokens.i32, offsets.i32, docs.index.json, questions.i32, examples.i32,
+// cuts.i32, candidates.i32. Format 2 (data v2); models/treeformer/data.py
+// is the reader.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** examples.i32 row: docTokenStart, docTokenCount, questionStart, questionCount, removedStart, removedStop, answerFirst, answerLast. */
-export const EXAMPLE_ROW_INTS = 8;
+export const SHARD_FORMAT = 2;
+/**
+ * examples.i32 row: docTokenStart, docTokenCount, questionStart, questionCount,
+ * cutStart, cutCount (rows of cuts.i32), candidateStart, candidateCount (rows
+ * of candidates.i32), answerFirst, answerLast. Token positions in cuts,
+ * candidates and the answer are relative to the document's first token.
+ */
+export const EXAMPLE_ROW_INTS = 10;
+/** cuts.i32 row: first, stop (half-open) tokens cut from the shown document. */
+export const CUT_ROW_INTS = 2;
+/** candidates.i32 row: first, last (inclusive) tokens of a chunk of the same file, and its kind. */
+export const CANDIDATE_ROW_INTS = 3;
+export const CANDIDATE_KIND = { gold: 0, lexical: 1, random: 2 } as const;
 
 function appendInts(fd: number, values: Int32Array): void {
   fs.writeSync(fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
@@ -16,6 +29,10 @@ export class ShardWriter {
   private readonly offsetsFd: number;
   private readonly questionsFd: number;
   private readonly examplesFd: number;
+  private readonly cutsFd: number;
+  private readonly candidatesFd: number;
+  private cutRows = 0;
+  private candidateRows = 0;
   private readonly index: Record<string, [number, number]> = {};
   private tokenCount = 0;
   private questionTokenCount = 0;
@@ -27,6 +44,8 @@ export class ShardWriter {
     this.offsetsFd = fs.openSync(path.join(dir, 'offsets.i32'), 'w');
     this.questionsFd = fs.openSync(path.join(dir, 'questions.i32'), 'w');
     this.examplesFd = fs.openSync(path.join(dir, 'examples.i32'), 'w');
+    this.cutsFd = fs.openSync(path.join(dir, 'cuts.i32'), 'w');
+    this.candidatesFd = fs.openSync(path.join(dir, 'candidates.i32'), 'w');
   }
 
   /** Appends a document's tokens and their (start, end) offsets; returns [tokenStart, tokenCount]. */
@@ -53,13 +72,18 @@ export class ShardWriter {
     return entry;
   }
 
-  addExampleRow(row: number[]): void {
-    if (row.length !== EXAMPLE_ROW_INTS) throw new Error(`an example row has ${EXAMPLE_ROW_INTS} ints, got ${row.length}`);
-    appendInts(this.examplesFd, Int32Array.from(row));
+  /** One example: its document, question, cuts [first, stop) and candidates [first, last, kind], and answer [first, last]. */
+  addExample(doc: [number, number], question: [number, number], cuts: [number, number][],
+    candidates: [number, number, number][], answer: [number, number]): void {
+    appendInts(this.cutsFd, Int32Array.from(cuts.flat()));
+    appendInts(this.candidatesFd, Int32Array.from(candidates.flat()));
+    appendInts(this.examplesFd, Int32Array.from([...doc, ...question, this.cutRows, cuts.length, this.candidateRows, candidates.length, ...answer]));
+    this.cutRows += cuts.length;
+    this.candidateRows += candidates.length;
   }
 
   close(): void {
-    for (const fd of [this.tokensFd, this.offsetsFd, this.questionsFd, this.examplesFd]) fs.closeSync(fd);
+    for (const fd of [this.tokensFd, this.offsetsFd, this.questionsFd, this.examplesFd, this.cutsFd, this.candidatesFd]) fs.closeSync(fd);
     fs.writeFileSync(path.join(this.dir, 'docs.index.json'), JSON.stringify(this.index) + '\n');
   }
 }
@@ -72,6 +96,8 @@ export interface Shards {
   questions: Int32Array;
   /** EXAMPLE_ROW_INTS ints per example, in examples.jsonl order. */
   examples: Int32Array;
+  cuts: Int32Array;
+  candidates: Int32Array;
 }
 
 function readInts(file: string): Int32Array {
@@ -86,5 +112,7 @@ export function readShards(dir: string): Shards {
     index: JSON.parse(fs.readFileSync(path.join(dir, 'docs.index.json'), 'utf8')) as Record<string, [number, number]>,
     questions: readInts(path.join(dir, 'questions.i32')),
     examples: readInts(path.join(dir, 'examples.i32')),
+    cuts: readInts(path.join(dir, 'cuts.i32')),
+    candidates: readInts(path.join(dir, 'candidates.i32')),
   };
 }

@@ -74,6 +74,14 @@ for (const group of GROUPS) {
   }
 }
 
+const groupOfWord = new Map<string, string[]>();
+for (const group of GROUPS) for (const w of group.split(' ')) groupOfWord.set(w, group.split(' ').filter((o) => o !== w && o.length > 3));
+
+/** The other plain words of `word`'s group (data v2 varies question wording with them). */
+export function synonymsOf(word: string): readonly string[] {
+  return groupOfWord.get(word) ?? [];
+}
+
 /** The question's terms (weight 1) and their group words not already among them (SYNONYM_WEIGHT). */
 export function expandQuery(terms: readonly string[]): { term: string; weight: number }[] {
   const own = new Set(terms);

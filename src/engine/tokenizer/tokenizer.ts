@@ -23,6 +23,9 @@ export class Tokenizer {
   private readonly idOfRank: Int32Array;
   /** cl100k rank of model id FIRST_TOKEN_ID + i. */
   private readonly rankOfId: Int32Array;
+  /** Kept tokens by their bytes (as latin1 strings), for the sub-piece fallback; absent for byte fallback. */
+  private readonly idOfBytes?: Map<string, number>;
+  private longestKept = 0;
 
   private constructor(v: VocabularyFile) {
     this.base = Cl100k.get();
@@ -32,6 +35,39 @@ export class Tokenizer {
     this.rankOfId = Int32Array.from(v.tokens);
     this.idOfRank = new Int32Array(this.base.rankCount).fill(NOT_KEPT);
     v.tokens.forEach((rank, i) => (this.idOfRank[rank] = FIRST_TOKEN_ID + i));
+    if (v.fallback === 'subpieces') {
+      this.idOfBytes = new Map();
+      v.tokens.forEach((rank, i) => {
+        const bytes = this.base.tokenBytes(rank);
+        this.idOfBytes!.set(latin1(bytes), FIRST_TOKEN_ID + i);
+        this.longestKept = Math.max(this.longestKept, bytes.length);
+      });
+    }
+  }
+
+  /**
+   * A token outside the vocabulary as kept tokens: at each byte the longest
+   * kept token that matches there, else the raw byte. Greedy longest-first
+   * keeps identifiers like `checksumOf` to 2–3 ids instead of 10 bytes.
+   */
+  private pushSubpieces(bytes: Uint8Array, push: (id: number, byteLength: number) => void): void {
+    const map = this.idOfBytes!;
+    for (let i = 0; i < bytes.length; ) {
+      let taken = 0;
+      for (let len = Math.min(this.longestKept, bytes.length - i); len >= 2; len--) {
+        const id = map.get(latin1(bytes.subarray(i, i + len)));
+        if (id !== undefined) {
+          push(id, len);
+          taken = len;
+          break;
+        }
+      }
+      if (taken === 0) {
+        push(BYTE_ID_BASE + bytes[i], 1);
+        taken = 1;
+      }
+      i += taken;
+    }
   }
 
   static fromFile(path: string): Tokenizer {
@@ -64,7 +100,13 @@ export class Tokenizer {
     this.base.forEachToken(text, (rank) => {
       if (rank === LONE_SURROGATE) return pushBytes(loneSurrogateBytes(text.charCodeAt(walk.position)));
       const id = this.idOfRank[rank];
-      if (id === NOT_KEPT) return pushBytes(this.base.tokenBytes(rank));
+      if (id === NOT_KEPT) {
+        if (!this.idOfBytes) return pushBytes(this.base.tokenBytes(rank));
+        return this.pushSubpieces(this.base.tokenBytes(rank), (pieceId, byteLength) => {
+          walk.advance(byteLength);
+          out.push(pieceId, walk.start, walk.end);
+        });
+      }
       walk.advance(this.base.tokenLength(rank));
       out.push(id, walk.start, walk.end);
     });
@@ -103,4 +145,8 @@ export class Tokenizer {
     }
     return id;
   }
+}
+
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
 }

@@ -19,8 +19,16 @@ export interface VocabularyFile {
   size: number;
   /** cl100k ranks kept, model id = 260 + index */
   tokens: number[];
+  /**
+   * What a cl100k token outside `tokens` becomes: 'bytes' (v1) its raw bytes;
+   * 'subpieces' (v2) the longest kept tokens that spell it, left to right,
+   * and raw bytes only where none does. Absent means 'bytes'.
+   */
+  fallback?: VocabularyFallback;
   trainedOn: { files: number; chars: number; sources: string[] };
 }
+
+export type VocabularyFallback = 'bytes' | 'subpieces';
 
 export class VocabularyError extends Error {
   constructor(message: string) {
@@ -46,6 +54,9 @@ export function validateVocabulary(v: VocabularyFile, rankCount: number, tokenLe
   if (!Array.isArray(v.tokens)) fail('tokens must be an array of cl100k ranks');
   if (v.size !== FIRST_TOKEN_ID + v.tokens.length) {
     fail(`size is ${v.size}, but ${FIRST_TOKEN_ID} fixed ids + ${v.tokens.length} tokens = ${FIRST_TOKEN_ID + v.tokens.length}`);
+  }
+  if (v.fallback !== undefined && v.fallback !== 'bytes' && v.fallback !== 'subpieces') {
+    fail(`fallback is ${JSON.stringify(v.fallback)}, expected "bytes" or "subpieces"`);
   }
   if (v.size > MAX_VOCAB_SIZE) fail(`size ${v.size} exceeds the maximum ${MAX_VOCAB_SIZE}`);
   const seen = new Set<number>();

@@ -1,0 +1,60 @@
+// Data v2: for each question, chunks of the same file it must choose among,
+// as the engine's reader does (DESIGN §8): the gold chunk, the best lexical
+// matches that are not gold (hard negatives, from the engine's own BM25 and
+// terms) and random chunks. Chunks are the engine's plain chunks, which need
+// no parser, so mining stays synchronous.
+import { plainChunks } from '../../engine/chunks/plainChunks';
+import { LineIndex } from '../../engine/lines';
+import { LexicalIndex, termBag, topIndexes } from '../../engine/search/lexicalIndex';
+import { expandQuery } from '../../engine/search/synonyms';
+import { questionTerms, searchTerms } from '../../engine/search/terms';
+import { Span } from '../types';
+import { seededRandom } from './developerQuestion';
+
+export const HARD_NEGATIVES = 3;
+export const RANDOM_NEGATIVES = 2;
+
+export type CandidateKind = 'gold' | 'lexical' | 'random';
+
+export interface Candidate {
+  span: Span;
+  kind: CandidateKind;
+}
+
+/** One file's chunks (as character spans) and their BM25 index, built once per document. */
+export class FileChunks {
+  readonly spans: Span[];
+  private readonly index: LexicalIndex;
+
+  constructor(text: string) {
+    const lines = new LineIndex(text);
+    this.spans = plainChunks(text).map((c) => ({ start: lines.lineStart(c.startLine), end: lines.lineEnd(c.endLine) }));
+    this.index = new LexicalIndex(this.spans.map((s) => termBag([{ terms: searchTerms(text.slice(s.start, s.end)), weight: 1 }])));
+  }
+
+  /**
+   * The gold chunk (the one holding the answer's start; the answer itself if
+   * none does), then up to HARD_NEGATIVES lexical and RANDOM_NEGATIVES random
+   * chunks that overlap neither the answer nor a cut.
+   */
+  candidates(question: string, answer: Span, cuts: readonly Span[], seed: string): Candidate[] {
+    const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
+    const goldIndex = this.spans.findIndex((s) => s.start <= answer.start && answer.start < Math.max(s.end, s.start + 1));
+    const out: Candidate[] = [{ span: goldIndex >= 0 ? this.spans[goldIndex] : answer, kind: 'gold' }];
+    const usable = (i: number) => i !== goldIndex && !overlaps(this.spans[i], answer) && !cuts.some((c) => overlaps(c, this.spans[i]));
+    const taken = new Set<number>();
+    for (const i of topIndexes(this.index.score(expandQuery(questionTerms(question))), HARD_NEGATIVES * 4)) {
+      if (taken.size >= HARD_NEGATIVES) break;
+      if (!usable(i)) continue;
+      taken.add(i);
+      out.push({ span: this.spans[i], kind: 'lexical' });
+    }
+    const rand = seededRandom(seed);
+    const pool = this.spans.map((_, i) => i).filter((i) => usable(i) && !taken.has(i));
+    for (let k = 0; k < RANDOM_NEGATIVES && pool.length > 0; k++) {
+      const [i] = pool.splice(Math.floor(rand() * pool.length), 1);
+      out.push({ span: this.spans[i], kind: 'random' });
+    }
+    return out;
+  }
+}
