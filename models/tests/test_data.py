@@ -1,8 +1,12 @@
-"""Shards -> training samples: layout, the removed range, answer positions."""
+"""Shards (format 2) -> training groups: layout, cuts, answer positions,
+negatives that miss the answer, and clear errors on corrupt shards."""
+import json
+
 import numpy as np
 import pytest
 
-from models.treeformer.data import (EXAMPLE_ROW, EXAMPLES_FILE, Layout, ShardSplit, SpanBatches, make_sample, question_side,
+from models.treeformer.data import (CANDIDATES_FILE, EXAMPLE_ROW, EXAMPLES_FILE, GroupBatches, Layout, ShardError,
+                                    ShardSplit, question_side, read_vocabulary_info, write_synthetic_data,
                                     write_synthetic_split)
 
 
@@ -10,7 +14,12 @@ from models.treeformer.data import (EXAMPLE_ROW, EXAMPLES_FILE, Layout, ShardSpl
 def split(tmp_path_factory):
     folder = tmp_path_factory.mktemp('shards') / 'train'
     write_synthetic_split(folder, n_docs=4, doc_len=200, n_examples=50, vocab_size=300, seed=3)
-    return ShardSplit(folder)
+    return ShardSplit(folder, vocab_size=300)
+
+
+def answer_tokens(split, ex):
+    doc, to_shown = split.shown(ex)
+    return doc[to_shown(ex.answer[0]):to_shown(ex.answer[1]) + 1].tolist()
 
 
 def test_question_side_is_padded_to_its_fixed_length():
@@ -22,83 +31,88 @@ def test_question_side_is_padded_to_its_fixed_length():
     assert ids.tolist() == [1, 100, 101, 102, 103, 104, 105, 2] and mask.all()
 
 
-def test_removed_range_is_cut_and_answer_follows(split):
-    for ex in split.examples[:20]:
-        doc = split.document(ex)
-        shown, (a, e) = split.shown(ex)
-        rs, re = ex.removed
-        assert len(shown) == len(doc) - (re - rs)
-        assert shown[a:e + 1].tolist() == doc[ex.answer[0]:ex.answer[1] + 1].tolist()
-
-
-def test_samples_point_at_the_answer(split):
-    layout = Layout(seq_len=72, question_len=8)
-    rng = np.random.default_rng(0)
+def test_cuts_are_taken_out_and_the_answer_follows(split):
+    cut_some = [ex for ex in split.examples if ex.cuts]
+    assert cut_some and len(cut_some) < len(split.examples)  # some documents intact, some cut
     for ex in split.examples[:30]:
-        s = make_sample(split, ex, layout, rng, with_answer=True)
         doc = split.document(ex)
-        start, end = int(s['start']), int(s['end'])
+        shown, _ = split.shown(ex)
+        assert len(shown) == len(doc) - sum(b - a for a, b in ex.cuts)
+        assert answer_tokens(split, ex) == doc[ex.answer[0]:ex.answer[1] + 1].tolist()
+
+
+def test_a_group_holds_the_answer_in_its_first_window_only(split):
+    layout = Layout(seq_len=72, question_len=8)
+    batches = GroupBatches(split, layout, group_size=3, seed=0)
+    for ex in split.examples[:30]:
+        first, *others = batches.group(ex)
+        start, end = int(first['start']), int(first['end'])
         assert 8 <= start <= end < 72
-        assert s['input_ids'][start:end + 1].tolist() == doc[ex.answer[0]:ex.answer[1] + 1].tolist()
-        assert (s['segment_ids'][:8] == 0).all() and (s['segment_ids'][8:] == 1).all()
-        assert s['attention_mask'][8:].all()  # documents here are longer than the window
+        assert first['input_ids'][start:end + 1].tolist() == answer_tokens(split, ex)
+        assert (first['segment_ids'][:8] == 0).all() and (first['segment_ids'][8:] == 1).all()
+        assert len(others) == 2
+        answer = answer_tokens(split, ex)
+        for s in others:
+            assert int(s['start']) == 0 and int(s['end']) == 0
+            assert s['input_ids'][:8].tolist() == first['input_ids'][:8].tolist()  # the same question
+            window = s['input_ids'][8:].tolist()
+            assert not any(window[i:i + len(answer)] == answer for i in range(len(window)))
 
 
-def test_no_answer_windows_miss_the_answer(split):
-    layout = Layout(seq_len=72, question_len=8)
-    rng = np.random.default_rng(1)
-    for ex in split.examples[:30]:
-        s = make_sample(split, ex, layout, rng, with_answer=False)
-        assert int(s['start']) == 0 and int(s['end']) == 0
-        answer = split.shown(ex)[0][split.shown(ex)[1][0]:split.shown(ex)[1][1] + 1].tolist()
-        window = s['input_ids'][8:].tolist()
-        assert not any(window[i:i + len(answer)] == answer for i in range(len(window)))
+def test_batches_are_groups_of_equal_length(split):
+    batch = GroupBatches(split, Layout(seq_len=64, question_len=8), group_size=3, seed=0).next(4)
+    assert batch['input_ids'].shape == (12, 64)
+    assert (batch['start'][::3] > 0).all() and (batch['start'].view(4, 3)[:, 1:] == 0).all()
 
 
-def test_short_documents_are_padded(tmp_path):
+def test_short_documents_take_negatives_from_other_documents(tmp_path):
     folder = tmp_path / 'short'
-    write_synthetic_split(folder, n_docs=1, doc_len=40, n_examples=5, vocab_size=300, seed=0)
+    # documents no longer than the window: a same-document negative is impossible
+    write_synthetic_split(folder, n_docs=3, doc_len=40, n_examples=30, vocab_size=300, seed=5)
     split = ShardSplit(folder)
-    batch = SpanBatches(split, Layout(seq_len=64, question_len=8), no_answer_rate=0.0, seed=0).next(4)
-    assert batch['input_ids'].shape == (4, 64)
-    assert (batch['attention_mask'].sum(1) == 5 + 34).all()  # question side (3 + CLS + SEP) + 40 - 6 cut
+    batches = GroupBatches(split, Layout(seq_len=64, question_len=8), group_size=2, seed=0)
+    documents = {ex.doc_start: tuple(split.shown(ex)[0].tolist()) for ex in split.examples}
+    for ex in split.examples[:10]:
+        _, negative = batches.group(ex)
+        shown = tuple(negative['input_ids'][8:][negative['attention_mask'][8:] == 1].tolist())
+        assert shown != documents[ex.doc_start] and int(negative['start']) == 0
 
 
 def test_examples_outside_the_window_are_skipped(tmp_path):
     folder = tmp_path / 'long'
     write_synthetic_split(folder, n_docs=1, doc_len=100, n_examples=3, vocab_size=300, seed=0)
     rows = np.fromfile(folder / EXAMPLES_FILE, dtype='<i4').reshape(-1, EXAMPLE_ROW)
-    rows[0, 4:] = [0, 0, 10, 60]  # nothing cut; a 51-token answer: more than a 40-token window
-    rows[1, 4:] = [20, 30, 25, 27]  # an answer inside the removed range
+    rows[0, 8:] = [10, 60]  # a 51-token answer: more than a 40-token window
     rows.tofile(folder / EXAMPLES_FILE)
     split = ShardSplit(folder)
-    assert split.examples[0].removed is None
-    batches = SpanBatches(split, Layout(seq_len=48, question_len=8), 0.0, 0)
-    assert [ex.answer for ex in batches.examples] == [tuple(rows[2, 6:])]
+    batches = GroupBatches(split, Layout(seq_len=48, question_len=8), 2, 0)
+    assert all(ex.answer != (10, 60) for ex in batches.examples) and len(batches.examples) == 2
 
 
-def test_cross_document_negatives_hold_no_answer_even_where_the_document_cannot_avoid_it(tmp_path):
-    folder = tmp_path / 'cross'
-    # documents no longer than the window: a same-document negative is impossible
-    write_synthetic_split(folder, n_docs=3, doc_len=40, n_examples=30, vocab_size=300, seed=5)
-    split = ShardSplit(folder)
-    layout = Layout(seq_len=64, question_len=8)
-    same_only = SpanBatches(split, layout, no_answer_rate=1.0, seed=0).next(16)
-    assert (same_only['start'] > 0).all()  # fell back to windows with the answer
-    crossed = SpanBatches(split, layout, no_answer_rate=1.0, seed=0, cross_document_negatives=True)
-    batch = crossed.next(16)
-    assert (batch['start'] == 0).all() and (batch['end'] == 0).all()
-    documents = {tuple(split.shown(ex)[0].tolist()) for ex in split.examples}
-    for row, mask in zip(batch['input_ids'].numpy(), batch['attention_mask'].numpy()):
-        assert tuple(row[8:][mask[8:] == 1].tolist()) in documents  # a whole (short) document is shown
+def test_corrupt_shards_fail_clearly(tmp_path):
+    folder = tmp_path / 'bad'
+    write_synthetic_split(folder, n_docs=2, doc_len=100, n_examples=5, vocab_size=300, seed=0)
+    raw = (folder / EXAMPLES_FILE).read_bytes()
+    (folder / EXAMPLES_FILE).write_bytes(raw[:-4])
+    with pytest.raises(ShardError, match='not a whole number'):
+        ShardSplit(folder)
+    rows = np.frombuffer(raw, dtype='<i4').reshape(-1, EXAMPLE_ROW).copy()
+    rows[0, 6] = 10_000  # candidates beyond candidates.i32
+    rows.tofile(folder / EXAMPLES_FILE)
+    with pytest.raises(ShardError, match='candidate range'):
+        ShardSplit(folder)
+    np.frombuffer(raw, dtype='<i4').tofile(folder / EXAMPLES_FILE)
+    (folder / CANDIDATES_FILE).unlink()
+    with pytest.raises(ShardError, match='missing'):
+        ShardSplit(folder)
 
 
-def test_a_cross_document_negative_shows_the_other_document(tmp_path):
-    folder = tmp_path / 'other'
-    write_synthetic_split(folder, n_docs=2, doc_len=40, n_examples=10, vocab_size=300, seed=6)
-    split = ShardSplit(folder)
-    ex = split.examples[0]
-    other = next(o for o in split.examples if o.doc_start != ex.doc_start)
-    s = make_sample(split, ex, Layout(seq_len=64, question_len=8), np.random.default_rng(0), with_answer=False, other=other)
-    shown = s['input_ids'][8:][s['attention_mask'][8:] == 1].tolist()
-    assert shown == split.shown(other)[0].tolist() and int(s['start']) == 0
+def test_shards_of_another_vocabulary_or_format_are_refused(tmp_path):
+    root = write_synthetic_data(tmp_path / 'data', vocab_size=300)
+    with pytest.raises(ShardError, match='different vocabularies'):
+        ShardSplit(root / 'train', vocab_size=100)
+    stats = json.loads((root / 'stats.json').read_text())
+    stats['shards']['format'] = 1
+    (root / 'stats.json').write_text(json.dumps(stats))
+    with pytest.raises(ShardError, match='format 1'):
+        read_vocabulary_info(root)

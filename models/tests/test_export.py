@@ -48,7 +48,9 @@ def test_inputs_and_outputs_follow_the_contract(exported):
         assert value.type.tensor_type.elem_type == onnx.TensorProto.INT64
         assert dims(value) == [1, 'N']
     outputs = {o.name: o for o in proto.graph.output}
-    assert list(outputs) == ['start_logits', 'end_logits', 'leaf_ids']
+    assert list(outputs) == ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit']
+    assert outputs['relevance_logit'].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert dims(outputs['relevance_logit']) == [1]
     assert outputs['start_logits'].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
     assert dims(outputs['end_logits']) == [1, 'N']
     assert outputs['leaf_ids'].type.tensor_type.elem_type == onnx.TensorProto.INT64
@@ -77,7 +79,27 @@ def test_card_carries_what_the_engine_reads(exported, tmp_path):
         assert isinstance(card['config'][key], int) and card['config'][key] > 0
     assert card['tokenizer'] == {'vocab': 'vocab.json', 'version': 'v-test', 'size': 256}
     assert card['metrics']['status'] == 'pending'
+    assert 'relevance_logit' in card['io']['outputs']
     json.dumps(card)  # serialisable as is
+    card = model_card(model, path, None, ckpt=None)
+    import hashlib
+    assert card['model_sha256'] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_vocabulary_of_another_size_is_refused(exported, tmp_path):
+    model, path, _ = exported
+    vocab = tmp_path / 'vocab.json'
+    vocab.write_text(json.dumps({'format': 'treeformer-vocab', 'version': 'v-other', 'size': model.cfg.vocab_size + 1}))
+    with pytest.raises(SystemExit, match='ids but the model was trained with'):
+        model_card(model, path, vocab, ckpt=None)
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    from models.treeformer.export import load_checkpoint
+    bad = tmp_path / 'bad.pt'
+    bad.write_bytes(b'not a checkpoint')
+    with pytest.raises(SystemExit, match='not a checkpoint'):
+        load_checkpoint(bad)
 
 
 def test_random_model_can_take_the_vocabulary_size():

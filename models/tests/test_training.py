@@ -15,16 +15,16 @@ def read_log(out):
 def test_training_reduces_the_loss_on_the_synthetic_task(tmp_path):
     cfg = get_config('tiny')
     cfg.levels = [Level('tc', steps=300)]  # the loss leaves its plateau after ~150-250 steps, seed-dependent
-    cfg.no_answer_rate = 0.0
     cfg.log_every_s = 1e9
-    cfg.val_samples = 128
-    cfg.extrapolation_factors = (1, 2)
+    cfg.val_groups = 64
+    cfg.extrapolation_lengths = (64, 128)
     summary = train(cfg, tmp_path)
     val = summary['levels'][0]['val']
     answerable = cfg.seq_len - cfg.model.question_len + 1  # document tokens + [CLS]
     uniform = math.log(answerable)  # what an untrained model scores
     assert val['loss'] < uniform - 0.3, val
     assert val['start_acc'] > 5 / answerable, val
+    assert val['relevance_top1'] > 1 / cfg.group_size, val  # the answer's window ranks first more than by chance
     assert [e['seq_len'] for e in summary['extrapolation']] == [64, 128]
 
 
@@ -65,7 +65,7 @@ def test_an_interrupted_run_resumes_where_its_checkpoint_left_off(tmp_path, monk
 
 def test_a_token_budget_stops_each_level_once_its_tokens_are_seen(tmp_path):
     cfg = get_config('tiny')
-    per_step = cfg.batch_size * cfg.seq_len
+    per_step = cfg.step_tokens // (cfg.group_size * cfg.seq_len) * cfg.group_size * cfg.seq_len
     cfg.levels = [Level('tc', tokens=3 * per_step), Level('tf+tc', tokens=2 * per_step + 1)]
     summary = train(cfg, tmp_path)
     assert [s['steps'] for s in summary['levels']] == [3, 3]  # a partly spent step still runs
@@ -78,3 +78,19 @@ def test_budgets_rescale_over_levels_keeping_their_proportions():
     assert sum(level.minutes for level in get_config('ship', minutes=30).levels) == pytest.approx(30)
     with pytest.raises(SystemExit):
         get_config('ship', tokens=1000)  # the ship config counts minutes
+
+
+def test_resume_refuses_a_checkpoint_of_another_config_or_vocabulary(tmp_path):
+    train(get_config('tiny'), tmp_path)
+    other = get_config('tiny')
+    other.name = 'tiny-renamed'
+    with pytest.raises(SystemExit, match="config 'tiny'"):
+        train(other, tmp_path, resume=True)
+
+
+def test_a_level_curriculum_changes_the_sample_length(tmp_path):
+    cfg = get_config('tiny')
+    cfg.levels = [Level('tc', steps=2, seq_len=32), Level('tf+tc', steps=2)]
+    summary = train(cfg, tmp_path)
+    assert [s['seq_len'] for s in summary['levels']] == [32, 64]
+    assert (tmp_path / 'level-0.pt').exists() and (tmp_path / 'level-1.pt').exists()

@@ -5,8 +5,10 @@
 
 The ONNX model (DESIGN §6): inputs input_ids, segment_ids, attention_mask
 int64 [1,N]; outputs start_logits, end_logits float [1,N] (-10000 where no
-answer can start/end: the question side except [CLS], and padding) and
-leaf_ids int64 [layers,heads,N] (every token's query leaf). N is dynamic.
+answer can start/end: the question side except [CLS], and padding),
+leaf_ids int64 [layers,heads,N] (every token's query leaf) and
+relevance_logit float [1] (how well the window answers the question,
+comparable across windows and files). N is dynamic.
 Tree attention becomes TreeFineAttention / TreeCoarseAttention nodes
 (domain ai.treeformer, version 1) with num_global = question_len; dense and
 Linformer attention (ablation baselines) export as ordinary ONNX ops.
@@ -22,8 +24,10 @@ that vocabulary.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import pickle
 import warnings
 from dataclasses import asdict
 from pathlib import Path
@@ -37,7 +41,7 @@ from .model import NEG_LOGIT, TREE_KINDS, Treeformer, TreeformerConfig
 from .train import REPO_ROOT, get_config
 
 INPUT_NAMES = ['input_ids', 'segment_ids', 'attention_mask']
-OUTPUT_NAMES = ['start_logits', 'end_logits', 'leaf_ids']
+OUTPUT_NAMES = ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit']
 OPSET = 17
 CUSTOM_DOMAIN = 'ai.treeformer'
 
@@ -53,10 +57,10 @@ class ExportWrapper(torch.nn.Module):
     def forward(self, input_ids, segment_ids, attention_mask):
         out = self.model(input_ids, segment_ids, attention_mask)
         if out.leaf_ids is not None:
-            return out.start_logits, out.end_logits, out.leaf_ids[:, 0]
+            return out.start_logits, out.end_logits, out.leaf_ids[:, 0], out.relevance_logit
         cfg = self.model.cfg
         one_leaf = (attention_mask[0] - 1).expand(cfg.n_layer, cfg.n_head, -1)
-        return out.start_logits, out.end_logits, one_leaf
+        return out.start_logits, out.end_logits, one_leaf, out.relevance_logit
 
 
 def example_inputs(cfg: TreeformerConfig, doc_len: int, seed: int = 0):
@@ -94,7 +98,7 @@ def export_onnx(model: Treeformer, path: Path) -> None:
                           do_constant_folding=True)
     proto = onnx.load(str(tmp))
     # The tracer leaves the fixed output dims as free symbols; state them.
-    fixed = {'start_logits': [1], 'end_logits': [1], 'leaf_ids': [cfg.n_layer, cfg.n_head]}
+    fixed = {'start_logits': [1], 'end_logits': [1], 'leaf_ids': [cfg.n_layer, cfg.n_head], 'relevance_logit': [1]}
     for output in proto.graph.output:
         for dim, value in zip(output.type.tensor_type.shape.dim, fixed[output.name]):
             dim.dim_value = value
@@ -117,9 +121,13 @@ def random_model(config_name: str, seed: int, vocab_size: Optional[int] = None) 
 
 
 def load_checkpoint(path: Path):
-    ckpt = torch.load(path, map_location='cpu')
-    model = Treeformer(TreeformerConfig(**ckpt['model_config']))
-    model.load_state_dict(ckpt['model'])
+    try:
+        ckpt = torch.load(path, map_location='cpu')
+        model = Treeformer(TreeformerConfig(**ckpt['model_config']))
+        model.load_state_dict(ckpt['model'])
+    except (RuntimeError, KeyError, TypeError, EOFError, OSError, pickle.UnpicklingError) as err:
+        raise SystemExit(f'export: {path} is not a checkpoint of this model ({type(err).__name__}: '
+                         f'{str(err).splitlines()[0] if str(err) else "unreadable"})')
     return model.eval(), ckpt
 
 
@@ -133,15 +141,19 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
     card = {
         'format': 'treeformer-qa-card/1',
         'model': onnx_path.name,
+        'model_sha256': hashlib.sha256(onnx_path.read_bytes()).hexdigest() if onnx_path.exists() else None,
         'config': asdict(cfg),
         'io': {
             'inputs': {name: 'int64 [1,N]' for name in INPUT_NAMES},
             'outputs': {'start_logits': 'float [1,N]', 'end_logits': 'float [1,N]',
-                        'leaf_ids': f'int64 [{cfg.n_layer},{cfg.n_head},N]'},
+                        'leaf_ids': f'int64 [{cfg.n_layer},{cfg.n_head},N]', 'relevance_logit': 'float [1]'},
             'layout': f'[CLS] question [SEP] PAD... over exactly question_len={cfg.question_len} positions '
                       '(segment 0; PAD has attention_mask 0; longer questions are truncated), then document '
                       'tokens (segment 1, mask 1)',
             'no_answer': 'position 0 ([CLS]): its start+end logits score "the answer is not in this window"',
+            'relevance': 'relevance_logit: log-sum-exp over document tokens of a per-token score, trained with a '
+                         'softmax over windows of the same question (one holds the answer); add '
+                         'start/end log-softmax over the window to score a span across windows',
             'masked_logit': NEG_LOGIT,
         },
         'metrics': {'status': 'pending', 'note': 'filled in by the evaluation step'},
@@ -152,6 +164,9 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
     if vocab_path is not None and vocab_path.exists():
         with open(vocab_path) as f:
             vocab = json.load(f)
+        if int(vocab['size']) != cfg.vocab_size:
+            raise SystemExit(f'export: the vocabulary {vocab_path.name} has {vocab["size"]} ids but the model was '
+                             f'trained with {cfg.vocab_size}; pass the vocabulary its data was written with')
         card['tokenizer'] = {'vocab': _relative(vocab_path, card_dir), 'version': vocab['version'],
                              'size': int(vocab['size'])}
     if ckpt is None:
@@ -162,7 +177,8 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
         minutes = sum(level['minutes'] for level in train_cfg['levels'])
         tokens = sum(level.get('tokens', 0) for level in train_cfg['levels'])
         card['training'] = {
-            'config': train_cfg['name'], 'seq_len': train_cfg['seq_len'], 'batch_size': train_cfg['batch_size'],
+            'config': train_cfg['name'], 'seq_len': train_cfg['seq_len'], 'group_size': train_cfg['group_size'],
+            'step_tokens': train_cfg['step_tokens'],
             'levels': summary.get('levels', ckpt.get('levels')), 'tokens': ckpt.get('tokens'),
             'extrapolation': summary.get('extrapolation'),
             'command': f'python3 -m models.treeformer.train --config {train_cfg["name"]}'
