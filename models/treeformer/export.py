@@ -169,6 +169,12 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
                              f'trained with {cfg.vocab_size}; pass the vocabulary its data was written with')
         card['tokenizer'] = {'vocab': _relative(vocab_path, card_dir), 'version': vocab['version'],
                              'size': int(vocab['size'])}
+    # The engine reads windows of the length the model was trained at (its last level's).
+    seq_len = cfg.question_len + 64
+    if ckpt is not None:
+        train_cfg = ckpt['train_config']
+        seq_len = train_cfg['levels'][-1].get('seq_len') or train_cfg['seq_len']
+    card['reader'] = {'read_tokens': seq_len - cfg.question_len}
     if ckpt is None:
         card['training'] = {'status': 'untrained (random initialisation, trees split on random input)'}
     else:

@@ -661,7 +661,7 @@ class Treeformer(nn.Module):
         logits = self.span_head(h)  # [B,N,2]
         document = (attention_mask != 0) & (segment_ids == 1)
         evidence = self.relevance_head(h).squeeze(-1)  # [B,N]
-        relevance = torch.logsumexp(torch.where(document, evidence, torch.full_like(evidence, NEG_LOGIT)), dim=-1)
+        relevance = torch.logsumexp(evidence.masked_fill(~document, NEG_LOGIT), dim=-1)  # a scalar fill keeps N dynamic in ONNX
         # Answers start and end on document tokens; [CLS] (position 0) stands for "no answer".
         answerable = (attention_mask != 0) & ((segment_ids == 1) | (input_ids == self.cfg.cls_id))
         logits = torch.where(answerable.unsqueeze(-1), logits, torch.full_like(logits, NEG_LOGIT))

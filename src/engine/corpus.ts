@@ -37,8 +37,6 @@ export interface ChunkSet {
   /** Tokens [tokenStarts[i], tokenEnds[i]) cover chunk i. */
   tokenStarts: Int32Array;
   tokenEnds: Int32Array;
-  /** The reader's best-span margin for chunk i with an empty question (NaN until read). */
-  priors: Float32Array;
 }
 
 /** A file of the current request: where it is and what it holds. */
@@ -166,7 +164,7 @@ function chunkSet(content: FileContent, chunks: Chunk[]): ChunkSet {
   });
   const tokenStarts = Int32Array.from(chunks, (c) => firstTokenAtOrAfter(tokens.starts, lines.lineStart(c.startLine)));
   const tokenEnds = Int32Array.from(chunks, (c, i) => Math.max(tokenStarts[i], firstTokenAtOrAfter(tokens.starts, lines.afterLine(c.endLine))));
-  return { chunks, terms, tokenStarts, tokenEnds, priors: new Float32Array(chunks.length).fill(NaN) };
+  return { chunks, terms, tokenStarts, tokenEnds };
 }
 
 /** Index of the first token starting at or after character `offset` (tokens.length when none). */

@@ -10,34 +10,36 @@ export const RANKERS: readonly RankerKind[] = ['bm25', 'model', 'hybrid'];
 export interface FusionWeights {
   /** Weight of the BM25 score divided by the best BM25 score of the question (so in [0, 1]). */
   lexical: number;
-  /** Weight of the reader's best-span margin with the question. */
-  margin: number;
-  /** Weight of that margin minus the chunk's prior (the question-dependent part). */
-  lift: number;
+  /** Weight of the reader's relevance_logit of the window the chunk was read in. */
+  relevance: number;
+  /** Weight of the best span inside the chunk, as a log-probability over its window. */
+  span: number;
   /** Weight of the tree-leaf score of the workspace index in the first stage (scaled like the lexical score); 0 skips it. */
   leaves: number;
   /** Lexical candidates the reader reads. */
   candidates: number;
 }
 
-/** Used when a card has no "fusion" section: the reader's lift breaks near-ties of the lexical order. */
-export const DEFAULT_FUSION: FusionWeights = { lexical: 1, margin: 0, lift: 0.02, leaves: 0, candidates: 8 };
+/** Used when a card has no "fusion" section. */
+export const DEFAULT_FUSION: FusionWeights = { lexical: 1, relevance: 0.05, span: 0.05, leaves: 0, candidates: 10 };
 
+/** What the reader says of one candidate (reader.ts), and its lexical score. */
 export interface Features {
   lexical: number;
-  margin: number;
-  prior: number;
+  /** relevance_logit of the window read (0 for a model without that output). */
+  relevance: number;
+  /** log P(best span in the chunk | window): start and end log-softmax over the window. */
+  span: number;
 }
 
 export function fusedScore(kind: RankerKind, w: FusionWeights, f: Features): number {
   if (kind === 'bm25') return f.lexical;
-  const model = w.margin * finite(f.margin) + w.lift * (finite(f.margin) - finite(f.prior));
-  // With no model weight fitted, the model alone still ranks by its question-dependent part.
-  if (kind === 'model') return w.margin === 0 && w.lift === 0 ? finite(f.margin) - finite(f.prior) : model;
-  return w.lexical * f.lexical + model;
+  // The model alone: log P(window) + log P(span | window), up to a constant of the question.
+  if (kind === 'model') return f.relevance + finite(f.span);
+  return w.lexical * f.lexical + w.relevance * f.relevance + w.span * finite(f.span);
 }
 
-/** A span the model found nowhere scores as the worst finite margin, not −∞ (which would swamp the sum). */
+/** A chunk with no span the model can score counts as a very unlikely one, not −∞ (which would swamp the sum). */
 function finite(x: number): number {
-  return Number.isFinite(x) ? x : -20;
+  return Number.isFinite(x) ? x : -50;
 }

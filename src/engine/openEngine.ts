@@ -14,8 +14,6 @@ import { WorkerTokenizer } from './tokenizer';
 import type { EngineOptions } from './types';
 import { WINDOW_SIZE, WINDOW_STRIDE, WindowShape } from './windows';
 
-/** Document tokens read around a candidate: the length the model was trained at, less the question side. */
-export const READ_CONTEXT_TOKENS = 992;
 
 export async function openEngine(options: EngineOptions): Promise<Engine> {
   const modelPath = path.resolve(options.modelPath);
@@ -47,7 +45,7 @@ async function openWithTokenizer(options: EngineOptions, modelPath: string, card
     throw err;
   }
   const shape = { layers: card.layers, heads: card.heads, leaves: 2 ** card.treeDepth };
-  const runner = new SessionRunner(opened.session, shape, modelPath);
+  const runner = new SessionRunner(opened.session, shape, modelPath, card.outputs.includes('relevance_logit'));
   const windowShape = windowShapeFor(card);
   let store: EntryStore | undefined;
   if (options.cacheDir) {
@@ -60,7 +58,7 @@ async function openWithTokenizer(options: EngineOptions, modelPath: string, card
     device: opened.device,
     questionLength: card.questionLength,
     windowShape,
-    contextTokens: Math.min(READ_CONTEXT_TOKENS, card.maxWindow - card.questionLength),
+    readTokens: Math.min(card.readTokens, card.maxWindow - card.questionLength),
     fusion: card.fusion,
     store,
     discovery: { include: options.include, exclude: options.exclude, maxFileBytes: options.maxFileBytes },

@@ -12,7 +12,7 @@ import { bagOfPositions, packBags } from './index/leafBags';
 import { LeafPostings } from './index/stage1';
 import { buildInput, questionSide, QuestionSide } from './model/inputs';
 import type { ModelRunner } from './model/runner';
-import { Candidate, ReadContext, readCandidates, readChunk } from './reader';
+import { Candidate, ReadContext, readCandidates, readForTrace } from './reader';
 import { LexicalIndex, topIndexes } from './search/lexicalIndex';
 import { expandQuery } from './search/synonyms';
 import { questionTerms } from './search/terms';
@@ -35,8 +35,8 @@ export interface EngineParts {
   /** G of the model card. */
   questionLength: number;
   windowShape: WindowShape;
-  /** Document tokens the reader puts around a candidate (≤ the card's max_window − G). */
-  contextTokens: number;
+  /** Document tokens the reader reads in one window (the card's read_tokens, ≤ max_window − G). */
+  readTokens: number;
   /** Fusion weights of the model card. */
   fusion?: FusionWeights;
   /** Entry store of the workspace index; in-memory index only when absent. */
@@ -99,15 +99,10 @@ export class Engine implements QaEngine {
     if (chosen.length === 0) notes.push('no chunk shares a word with the question');
     const best = chosen.length > 0 ? lexical[chosen[0]] : 1;
     const candidates = chosen.map((id) => this.candidate(scope, index, id));
-    const features: Features[] = chosen.map((id) => ({ lexical: lexical[id] / best, margin: 0, prior: 0 }));
+    const features: Features[] = chosen.map((id) => ({ lexical: lexical[id] / best, relevance: 0, span: 0 }));
 
     if (kind !== 'bm25' && candidates.length > 0) {
-      const empty = questionSide([], this.parts.questionLength);
-      const readings = await readCandidates(this.parts.runner, side, empty, candidates, {
-        contextTokens: this.parts.contextTokens,
-        signal,
-        onProgress,
-      });
+      const readings = await readCandidates(this.parts.runner, side, candidates, { readTokens: this.parts.readTokens, signal, onProgress });
       readings.forEach((r, i) => Object.assign(features[i], r));
     }
     const order = candidates
@@ -123,7 +118,7 @@ export class Engine implements QaEngine {
     if (notes.length > 0) result.notes = notes;
     if (request.withFeatures) result.candidates = candidates.map((c, i) => ({ answer: answerOf(c, features[i].lexical), features: features[i] }));
     if (request.trace && order.length > 0) {
-      const { context } = await readChunk(this.parts.runner, side, order[0].c, this.parts.contextTokens, true);
+      const context = await readForTrace(this.parts.runner, side, order[0].c, this.parts.readTokens);
       if (context) result.trace = buildTrace(question, questionTokens, side, context, this.parts.runner.shape);
     }
     result.stats.ms = performance.now() - started;

@@ -1,13 +1,16 @@
-// The read: the Treeformer reads the question with each candidate chunk in
-// context (the chunk centred in up to `contextTokens` of its file). Its score
-// for the chunk is the best span inside the chunk over "no answer"; the same
-// read with an empty question gives the chunk's prior, the part of that score
-// that does not depend on the question (cached per chunk). Cancellation is
-// checked before each run.
+// The read: the Treeformer reads the question with each candidate chunk in a
+// long window of its file (up to `readTokens` document tokens, the length it
+// was trained at; the whole file when it fits). One run serves every
+// candidate of the file that lies well inside its window. Per candidate:
+//   relevance = the window's relevance_logit (trained listwise over windows
+//               of one question, so it compares across windows and files);
+//   span      = log P(best span inside the chunk | window), from the start
+//               and end log-softmax over the window.
+// Cancellation is checked before each run.
 import type { ChunkSet, CorpusFile } from './corpus';
 import { throwIfAborted } from './errors';
 import { buildInput, QuestionSide } from './model/inputs';
-import type { ModelRunner } from './model/runner';
+import type { ModelOutput, ModelRunner } from './model/runner';
 import { decodeSpans, MAX_SPAN_TOKENS } from './spans';
 import type { Progress } from './types';
 
@@ -18,10 +21,8 @@ export interface Candidate {
 }
 
 export interface Reading {
-  /** Best span inside the chunk over "no answer", with the question. */
-  margin: number;
-  /** The same with an empty question. */
-  prior: number;
+  relevance: number;
+  span: number;
 }
 
 /** Document tokens [tokenStart, tokenEnd) of a file, as one model run read them. */
@@ -35,56 +36,77 @@ export interface ReadContext {
 }
 
 export interface ReadOptions {
-  contextTokens: number;
+  readTokens: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
 
+interface Window {
+  tokenStart: number;
+  tokenEnd: number;
+  out: ModelOutput;
+}
+
+/** A chunk is read in an existing window when it has this share of the window as context on each side (or the file ends). */
+const REUSE_MARGIN = 1 / 8;
+
 export async function readCandidates(
   runner: ModelRunner,
   question: QuestionSide,
-  empty: QuestionSide,
   candidates: readonly Candidate[],
   options: ReadOptions,
 ): Promise<Reading[]> {
+  const windows = new Map<CorpusFile, Window[]>();
   const readings: Reading[] = [];
   for (const [done, c] of candidates.entries()) {
-    throwIfAborted(options.signal);
-    const margin = (await readChunk(runner, question, c, options.contextTokens, false)).margin;
-    let prior = c.chunks.priors[c.chunk];
-    if (Number.isNaN(prior)) {
+    const read = windows.get(c.file) ?? [];
+    windows.set(c.file, read);
+    let w = read.find((x) => holds(x, c, options.readTokens));
+    if (!w) {
       throwIfAborted(options.signal);
-      prior = (await readChunk(runner, empty, c, options.contextTokens, false)).margin;
-      c.chunks.priors[c.chunk] = prior;
+      const { tokenStart, tokenEnd } = contextOf(c, options.readTokens);
+      const out = await runner.run(buildInput(question, c.file.content.tokens.ids, tokenStart, tokenEnd), false);
+      w = { tokenStart, tokenEnd, out };
+      read.push(w);
     }
-    readings.push({ margin, prior });
+    readings.push({ relevance: w.out.relevance ?? 0, span: spanScore(w, c, question.ids.length) });
     options.onProgress?.({ phase: 'read', done: done + 1, total: candidates.length, file: c.file.path });
   }
   return readings;
 }
 
-/** One run over a candidate in context; with `withLeaves`, also what the inspector shows. */
-export async function readChunk(
-  runner: ModelRunner,
-  side: QuestionSide,
-  c: Candidate,
-  contextTokens: number,
-  withLeaves: boolean,
-): Promise<{ margin: number; context?: ReadContext }> {
-  const { tokenStart, tokenEnd } = contextOf(c, contextTokens);
-  const ids = c.file.content.tokens.ids;
-  const input = buildInput(side, ids, tokenStart, tokenEnd);
-  const n = input.inputIds.length;
-  const g = side.ids.length;
-  const out = await runner.run(input, withLeaves);
-  const from = g + Math.max(0, c.chunks.tokenStarts[c.chunk] - tokenStart);
-  const to = g + Math.min(tokenEnd, c.chunks.tokenEnds[c.chunk]) - tokenStart;
-  const [best] = to > from
-    ? decodeSpans(out.start, out.end, { from, to }, { maxTokens: MAX_SPAN_TOKENS, count: 1, nullScore: out.start[0] + out.end[0] })
-    : [];
-  const margin = best ? best.score : -Infinity;
-  const context = withLeaves && out.leaves ? { file: c.file, tokenStart, tokenEnd, leaves: out.leaves, n } : undefined;
-  return { margin, context };
+/** One run over a candidate in its window, keeping what the inspector shows. */
+export async function readForTrace(runner: ModelRunner, side: QuestionSide, c: Candidate, readTokens: number): Promise<ReadContext | undefined> {
+  const { tokenStart, tokenEnd } = contextOf(c, readTokens);
+  const input = buildInput(side, c.file.content.tokens.ids, tokenStart, tokenEnd);
+  const out = await runner.run(input, true);
+  return out.leaves ? { file: c.file, tokenStart, tokenEnd, leaves: out.leaves, n: input.inputIds.length } : undefined;
+}
+
+function holds(w: Window, c: Candidate, readTokens: number): boolean {
+  const total = c.file.content.tokens.ids.length;
+  const margin = Math.floor(readTokens * REUSE_MARGIN);
+  const a = c.chunks.tokenStarts[c.chunk];
+  const b = Math.max(a + 1, c.chunks.tokenEnds[c.chunk]);
+  const before = a - w.tokenStart;
+  const after = w.tokenEnd - b;
+  return a >= w.tokenStart && b <= w.tokenEnd && (w.tokenStart === 0 || before >= margin) && (w.tokenEnd === total || after >= margin);
+}
+
+function spanScore(w: Window, c: Candidate, g: number): number {
+  const from = g + Math.max(0, c.chunks.tokenStarts[c.chunk] - w.tokenStart);
+  const to = g + Math.min(w.tokenEnd, c.chunks.tokenEnds[c.chunk]) - w.tokenStart;
+  if (to <= from) return -Infinity;
+  const [best] = decodeSpans(w.out.start, w.out.end, { from, to }, { maxTokens: MAX_SPAN_TOKENS, count: 1, nullScore: 0 });
+  return best ? best.score - logSumExp(w.out.start) - logSumExp(w.out.end) : -Infinity;
+}
+
+function logSumExp(x: Float32Array): number {
+  let max = -Infinity;
+  for (const v of x) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of x) sum += Math.exp(v - max);
+  return max + Math.log(sum);
 }
 
 /** The chunk's tokens centred in at most `size` tokens of its file. */

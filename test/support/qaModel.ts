@@ -220,7 +220,7 @@ export interface TestEngine {
  * session runs and use small windows. One model is compiled per process.
  */
 export async function openQaTestEngine(
-  options: { windowShape?: WindowShape; cacheDir?: string; contextTokens?: number; fusion?: FusionWeights; vocabularyTokens?: number } = {},
+  options: { windowShape?: WindowShape; cacheDir?: string; readTokens?: number; fusion?: FusionWeights; vocabularyTokens?: number } = {},
 ): Promise<TestEngine> {
   const vocabulary = testVocabulary(options.vocabularyTokens ?? TEST_VOCABULARY_TOKENS);
   const tokenizer = Tokenizer.fromVocabulary(vocabulary);
@@ -239,7 +239,7 @@ export async function openQaTestEngine(
     device: 'cpu',
     questionLength: QA_TEST_DEFAULTS.questionLength,
     windowShape: options.windowShape ?? { size: 512, stride: 384 },
-    contextTokens: options.contextTokens ?? 480,
+    readTokens: options.readTokens ?? 480,
     fusion: options.fusion,
     store,
   });

@@ -21,7 +21,16 @@ export interface ModelCard {
   vocabVersion: string;
   /** Fusion weights fitted on the dev questions (fusion.ts); absent in cards written before them. */
   fusion?: FusionWeights;
+  /** Output names the model has (io.outputs). */
+  outputs: string[];
+  /** Document tokens the reader reads in one window: what the model was trained at (reader.read_tokens). */
+  readTokens: number;
+  /** sha256 of the .onnx file, when the card records it (model_sha256). */
+  modelSha256?: string;
 }
+
+/** Read length of cards written before the reader section (the v1 model trained at 1,024 tokens). */
+export const DEFAULT_READ_TOKENS = 992;
 
 export function cardPathFor(modelPath: string): string {
   return path.join(path.dirname(modelPath), `${path.basename(modelPath, path.extname(modelPath))}.json`);
@@ -51,6 +60,9 @@ export function readModelCard(modelPath: string): ModelCard {
     vocabPath: path.resolve(path.dirname(file), card.string(tokenizer, 'tokenizer', 'vocab')),
     vocabVersion: card.string(tokenizer, 'tokenizer', 'version'),
     fusion: card.fusion(),
+    outputs: Object.keys(card.object('io').outputs ?? {}),
+    readTokens: card.optionalPositiveInt('reader', 'read_tokens') ?? DEFAULT_READ_TOKENS,
+    modelSha256: card.optionalString('model_sha256'),
   };
 }
 
@@ -75,6 +87,20 @@ class CardReader {
     return value as number;
   }
 
+  optionalPositiveInt(sectionName: string, key: string): number | undefined {
+    const section = isObject(this.json) ? this.json[sectionName] : undefined;
+    if (section === undefined) return undefined;
+    if (!isObject(section)) this.fail(`has "${sectionName}" that is not an object`);
+    return this.positiveInt(section, sectionName, [key]);
+  }
+
+  optionalString(key: string): string | undefined {
+    const value = isObject(this.json) ? this.json[key] : undefined;
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value === '') this.fail(`needs ${key} as a string`);
+    return value;
+  }
+
   string(section: Record<string, unknown>, sectionName: string, key: string): string {
     const value = section[key];
     if (typeof value !== 'string' || value === '') this.fail(`needs ${sectionName}.${key} as a string`);
@@ -93,7 +119,7 @@ class CardReader {
     };
     const candidates = read('candidates');
     if (!Number.isInteger(candidates) || candidates < 1) this.fail(`needs fusion.candidates as a positive integer, found ${candidates}`);
-    return { lexical: read('lexical'), margin: read('margin'), lift: read('lift'), leaves: read('leaves'), candidates };
+    return { lexical: read('lexical'), relevance: read('relevance'), span: read('span'), leaves: read('leaves'), candidates };
   }
 
   private fail(what: string): never {

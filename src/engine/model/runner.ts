@@ -9,6 +9,8 @@ export interface ModelOutput {
   end: Float32Array;
   /** leaf_ids [layers, heads, N] (query leaf of every position), when asked for. */
   leaves?: Int32Array;
+  /** relevance_logit, for a model that has it (the card lists it). */
+  relevance?: number;
 }
 
 export interface TreeShape {
@@ -26,6 +28,7 @@ export interface ModelRunner {
 
 const INPUTS = ['input_ids', 'segment_ids', 'attention_mask'];
 const OUTPUTS = ['start_logits', 'end_logits', 'leaf_ids'];
+const RELEVANCE = 'relevance_logit';
 
 export class SessionRunner implements ModelRunner {
   private released = false;
@@ -34,9 +37,10 @@ export class SessionRunner implements ModelRunner {
     private readonly session: InferenceSession,
     readonly shape: TreeShape,
     private readonly label: string,
+    private readonly hasRelevance = false,
   ) {
     const missingIn = INPUTS.filter((n) => !session.inputNames.includes(n));
-    const missingOut = OUTPUTS.filter((n) => !session.outputNames.includes(n));
+    const missingOut = [...OUTPUTS, ...(hasRelevance ? [RELEVANCE] : [])].filter((n) => !session.outputNames.includes(n));
     if (missingIn.length > 0 || missingOut.length > 0) {
       throw new EngineError(
         'model-invalid',
@@ -52,12 +56,12 @@ export class SessionRunner implements ModelRunner {
       segment_ids: new Tensor('int64', input.segmentIds, [1, n]),
       attention_mask: new Tensor('int64', input.attentionMask, [1, n]),
     };
-    const fetches = withLeaves ? OUTPUTS : OUTPUTS.slice(0, 2);
+    const fetches = [...OUTPUTS.slice(0, withLeaves ? 3 : 2), ...(this.hasRelevance ? [RELEVANCE] : [])];
     const out = await this.session.run(feeds, fetches);
-    const start = this.floats(out.start_logits, n);
-    const end = this.floats(out.end_logits, n);
-    if (!withLeaves) return { start, end };
-    return { start, end, leaves: this.leafIds(out.leaf_ids, n) };
+    const result: ModelOutput = { start: this.floats(out.start_logits, n), end: this.floats(out.end_logits, n) };
+    if (this.hasRelevance) result.relevance = this.floats(out[RELEVANCE], 1)[0];
+    if (withLeaves) result.leaves = this.leafIds(out.leaf_ids, n);
+    return result;
   }
 
   async dispose(): Promise<void> {
@@ -71,7 +75,12 @@ export class SessionRunner implements ModelRunner {
     if (t.type !== 'float32' || t.data.length !== n) {
       throw new EngineError('model-invalid', `${this.label}: logits are ${t.type} [${t.dims.join(',')}], expected float32 [1,${n}]`);
     }
-    return t.data as Float32Array;
+    const data = t.data as Float32Array;
+    // Flipped weight bytes give NaN or infinite logits: refuse them rather than rank by them.
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new EngineError('model-invalid', `${this.label}: the model is corrupt (it gave a non-finite logit); reinstall or re-export it`);
+    }
+    return data;
   }
 
   private leafIds(t: Tensor, n: number): Int32Array {

@@ -56,10 +56,10 @@ function outcomes(kind: RankerKind, w: FusionWeights, reads: readonly Read[], fi
 function fit(reads: readonly Read[], fileOf: (f: string) => string, base: FusionWeights): FusionWeights {
   let best = base;
   let bestKey = [-1, -1];
-  for (const candidates of [5, 8, 10]) {
-    for (const margin of [0, 0.01, 0.02, 0.05, 0.1, 0.2]) {
-      for (const lift of [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]) {
-        const w = { ...base, lexical: 1, margin, lift, candidates };
+  for (const candidates of [5, 10, 20]) {
+    for (const relevance of [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]) {
+      for (const span of [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]) {
+        const w: FusionWeights = { ...base, lexical: 1, relevance, span, candidates };
         const r = report(outcomes('hybrid', w, reads, fileOf)).overall;
         const key = [r.mrr, r.hit1];
         if (key[0] > bestKey[0] + 1e-9 || (Math.abs(key[0] - bestKey[0]) <= 1e-9 && key[1] > bestKey[1])) {
