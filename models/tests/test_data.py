@@ -116,3 +116,14 @@ def test_shards_of_another_vocabulary_or_format_are_refused(tmp_path):
     (root / 'stats.json').write_text(json.dumps(stats))
     with pytest.raises(ShardError, match='format 1'):
         read_vocabulary_info(root)
+
+
+def test_a_subset_keeps_its_examples_and_their_documents(split, tmp_path):
+    from models.treeformer.data import write_subset
+    sub = ShardSplit(write_subset(split, tmp_path / 'sub', 12, seed=1))
+    assert len(sub.examples) == 12
+    originals = {(tuple(ex.question.tolist()), ex.answer): ex for ex in split.examples}
+    for ex in sub.examples:
+        orig = originals[(tuple(ex.question.tolist()), ex.answer)]
+        assert sub.document(ex).tolist() == split.document(orig).tolist()
+        assert ex.cuts == orig.cuts and ex.candidates == orig.candidates

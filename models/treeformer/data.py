@@ -363,3 +363,32 @@ def main() -> None:
 
 if __name__ == '__main__':
     main()
+
+
+def write_subset(split: ShardSplit, folder: Path, count: int, seed: int = 0) -> Path:
+    """`count` examples of `split` (and only their documents) as a split folder of their own:
+    what `npm run train:gpu` carries to a lent GPU when a whole split would not fit."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    picks = sorted(np.random.default_rng(seed).permutation(len(split.examples))[:count])
+    starts: Dict[int, int] = {}
+    tokens, questions, rows, cuts, candidates = [], [], [], [], []
+    n_tokens = n_questions = 0
+    for i in picks:
+        ex = split.examples[i]
+        if ex.doc_start not in starts:
+            starts[ex.doc_start] = n_tokens
+            tokens.append(split.document(ex))
+            n_tokens += ex.doc_count
+        rows.append([starts[ex.doc_start], ex.doc_count, n_questions, len(ex.question), len(cuts), len(ex.cuts),
+                     len(candidates), len(ex.candidates), *ex.answer])
+        questions.append(ex.question)
+        n_questions += len(ex.question)
+        cuts += ex.cuts
+        candidates += ex.candidates
+    np.concatenate(tokens).astype('<i4').tofile(folder / TOKENS_FILE)
+    np.concatenate(questions).astype('<i4').tofile(folder / QUESTIONS_FILE)
+    np.asarray(rows, dtype='<i4').tofile(folder / EXAMPLES_FILE)
+    np.asarray(cuts, dtype='<i4').reshape(-1, 2).tofile(folder / CUTS_FILE)
+    np.asarray(candidates, dtype='<i4').reshape(-1, 3).tofile(folder / CANDIDATES_FILE)
+    return folder

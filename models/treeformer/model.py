@@ -176,7 +176,7 @@ def node_split_points(routings: List[Routing], valid: torch.Tensor, n_internal: 
     none did."""
     H = routings[0].margin.shape[1]
     depth = routings[0].margin.shape[-1]
-    points = torch.full((H, n_internal), float('nan'), dtype=torch.float64)
+    points = torch.full((H, n_internal), float('nan'), dtype=torch.float64, device=routings[0].margin.device)
     if depth == 0:
         return points
     keep = valid[:, None, :, None].expand_as(routings[0].margin)
@@ -396,7 +396,7 @@ def balanced_split_init(W: torch.Tensor, b: torch.Tensor, q: torch.Tensor, k: to
     with torch.no_grad():
         for h in range(H):
             xq, xk = q[h].double(), k[h].double()
-            members = {0: (torch.arange(len(xq)), torch.arange(len(xk)))}
+            members = {0: (torch.arange(len(xq), device=xq.device), torch.arange(len(xk), device=xk.device))}
             for n in range(M):
                 iq, ik = members.pop(n)
                 w, bias = _split_direction(xq[iq], xk[ik])
@@ -707,4 +707,4 @@ def span_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor,
 def relevance_loss(out: SpanOutput, group_size: int) -> torch.Tensor:
     """Listwise cross-entropy: in each group of `group_size` consecutive rows, row 0 holds the answer."""
     logits = out.relevance_logit.view(-1, group_size)  # [groups, K]
-    return F.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long))
+    return F.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long, device=logits.device))

@@ -79,6 +79,7 @@ class TrainConfig:
     checkpoint_every_s: float = 300.0
     seed: int = 0
     threads: int = 2  # torch intra-op threads (tiny tensors run faster on one)
+    device: str = 'cpu'  # 'cuda' on a lent GPU (npm run train:gpu)
 
 
 # Sized to the 2-core budget: at 4k tokens a sample, TC trains at ~3.8k tokens/s
@@ -128,7 +129,7 @@ for _name, _cfg in CONFIGS.items():
 
 
 def get_config(name: str, minutes: Optional[float] = None, data: Optional[str] = None,
-               tokens: Optional[int] = None, threads: Optional[int] = None) -> TrainConfig:
+               tokens: Optional[int] = None, threads: Optional[int] = None, device: Optional[str] = None) -> TrainConfig:
     """A copy of a named configuration; `minutes` or `tokens` rescales the
     budget of that kind over its levels, keeping their proportions."""
     if name not in CONFIGS:
@@ -147,6 +148,8 @@ def get_config(name: str, minutes: Optional[float] = None, data: Optional[str] =
         cfg.data = data
     if threads is not None:
         cfg.threads = threads
+    if device is not None:
+        cfg.device = device
     return cfg
 
 
@@ -207,9 +210,11 @@ def evaluate(model: Treeformer, split: ShardSplit, layout: Layout, groups: int, 
     was_training = model.training
     model.eval()
     loss_sum, exact, start_ok, top1, n = 0.0, 0, 0, 0, 0
+    device = next(model.parameters()).device
     for batch in fixed_groups(split, layout, groups, group_size, seed):
+        batch = {k: v.to(device) for k, v in batch.items()}
         out = model(batch['input_ids'], batch['segment_ids'], batch['attention_mask'])
-        answer_window = torch.arange(len(batch['start'])) == 0
+        answer_window = torch.arange(len(batch['start']), device=device) == 0
         loss_sum += float(span_loss(out, batch['start'], batch['end'], answer_window))
         s_hit = bool(out.start_logits[0].argmax() == batch['start'][0])
         e_hit = bool(out.end_logits[0].argmax() == batch['end'][0])
@@ -295,16 +300,16 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
     torch.manual_seed(cfg.seed)
 
     ckpt_path = out / CHECKPOINT
-    state = torch.load(ckpt_path) if resume and ckpt_path.exists() else None
+    state = torch.load(ckpt_path, map_location=cfg.device) if resume and ckpt_path.exists() else None
     if state is not None:
         check_resumable(state, cfg, vocab)
         cfg.model = TreeformerConfig(**state['model_config'])
-    model = Treeformer(copy.deepcopy(cfg.model))
+    model = Treeformer(copy.deepcopy(cfg.model)).to(cfg.device)
     rng = np.random.default_rng(cfg.seed)
     if state is not None:
         model.load_state_dict(state['model'])
         rng.bit_generator.state = state['rng']['numpy']
-        torch.set_rng_state(state['rng']['torch'])
+        torch.set_rng_state(state['rng']['torch'].cpu())
         log.write(event='resume', level=state['level'], level_step=state['level_step'])
     else:
         state = {'level': 0, 'level_step': 0, 'level_elapsed': 0.0, 'tokens': 0, 'levels': [], 'optimizer': None}
@@ -328,7 +333,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
         optimizer = make_optimizer(model, cfg)
         if state['level_step'] == 0:
             if state['level'] == 0 and model.cfg.trees_learned:
-                init = batches.next(questions_per_step(cfg, layout.seq_len))
+                init = {k: v.to(cfg.device) for k, v in batches.next(questions_per_step(cfg, layout.seq_len)).items()}
                 model.init_trees_from_data(init['input_ids'], init['segment_ids'], init['attention_mask'])
             log.write(event='level', level=state['level'], attention=level.attention, seq_len=layout.seq_len,
                       freeze_trees=level.freeze_trees, minutes=level.minutes, steps=level.steps)
@@ -355,7 +360,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
         final['extrapolation'] = [evaluate(model, val_split, layout_for(cfg, n), cfg.val_groups, cfg.group_size)
                                   for n in cfg.extrapolation_lengths]
     state['summary'] = final
-    save_atomic({**torch.load(ckpt_path), 'summary': final}, ckpt_path)
+    save_atomic({**torch.load(ckpt_path, map_location='cpu'), 'summary': final}, ckpt_path)
     with open(out / 'summary.json', 'w') as f:
         json.dump(final, f, indent=2)
     log.write(event='done', **final)
@@ -370,7 +375,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
         state['level_tokens'] = 0
     budget_s = level.minutes * 60
     questions = questions_per_step(cfg, batches.layout.seq_len)
-    rows = torch.arange(questions * cfg.group_size) % cfg.group_size == 0  # the answer's windows
+    rows = (torch.arange(questions * cfg.group_size) % cfg.group_size == 0).to(cfg.device)  # the answer's windows
 
     def progress() -> float:
         if budget_s:
@@ -383,7 +388,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
     last_log = last_ckpt = time.monotonic()
     while progress() < 1.0:
         t0 = time.monotonic()
-        batch = batches.next(questions)
+        batch = {k: v.to(cfg.device) for k, v in batches.next(questions).items()}
         for group in optimizer.param_groups:
             group['lr'] = learning_rate(cfg, state['level_step'], progress())
         out = model(batch['input_ids'], batch['segment_ids'], batch['attention_mask'])
@@ -433,6 +438,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--minutes', type=float, help='total training time, split over the levels as configured')
     parser.add_argument('--tokens', type=int, help='total training tokens, split over the levels as configured')
     parser.add_argument('--threads', type=int, help='torch intra-op threads (default: the config\'s)')
+    parser.add_argument('--device', choices=['cpu', 'cuda'], help='where to train (default: the config\'s, cpu)')
     parser.add_argument('--data', help="data root (default models/data), or 'synthetic'")
     parser.add_argument('--resume', action='store_true', help='continue from <out>/checkpoint.pt')
     parser.add_argument('--background', action='store_true', help='detach; follow <out>/train.log')
@@ -449,7 +455,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         (args.out / 'train.pid').write_text(f'{child.pid}\n')
         print(f'training in the background: pid {child.pid}, log {args.out / "train.log"}')
         return
-    train(get_config(args.config, args.minutes, args.data, args.tokens, args.threads), args.out, args.resume)
+    train(get_config(args.config, args.minutes, args.data, args.tokens, args.threads, args.device), args.out, args.resume)
 
 
 if __name__ == '__main__':

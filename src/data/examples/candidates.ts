@@ -34,14 +34,18 @@ export class FileChunks {
 
   /**
    * The gold chunk (the one holding the answer's start; the answer itself if
-   * none does), then up to HARD_NEGATIVES lexical and RANDOM_NEGATIVES random
-   * chunks that overlap neither the answer nor a cut.
+   * none does), then up to HARD_NEGATIVES lexical and RANDOM_NEGATIVES other
+   * chunks that miss the answer. Where comments were cut, the chunks beside
+   * the distractor cuts come first among the others: the gold chunk sits
+   * beside its own cut, and negatives far from every cut would let a gap
+   * detector find it (models/treeformer/shortcuts.py measures this).
    */
   candidates(question: string, answer: Span, cuts: readonly Span[], seed: string): Candidate[] {
     const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
     const goldIndex = this.spans.findIndex((s) => s.start <= answer.start && answer.start < Math.max(s.end, s.start + 1));
     const out: Candidate[] = [{ span: goldIndex >= 0 ? this.spans[goldIndex] : answer, kind: 'gold' }];
-    const usable = (i: number) => i !== goldIndex && !overlaps(this.spans[i], answer) && !cuts.some((c) => overlaps(c, this.spans[i]));
+    const usable = (i: number) => i !== goldIndex && !overlaps(this.spans[i], answer);
+    const besideCut = (i: number) => cuts.some((c) => overlaps(c, this.spans[i]) || (this.spans[i].start >= c.end && this.spans[i].start <= c.end + 1));
     const taken = new Set<number>();
     for (const i of topIndexes(this.index.score(expandQuery(questionTerms(question))), HARD_NEGATIVES * 4)) {
       if (taken.size >= HARD_NEGATIVES) break;
@@ -51,8 +55,11 @@ export class FileChunks {
     }
     const rand = seededRandom(seed);
     const pool = this.spans.map((_, i) => i).filter((i) => usable(i) && !taken.has(i));
-    for (let k = 0; k < RANDOM_NEGATIVES && pool.length > 0; k++) {
-      const [i] = pool.splice(Math.floor(rand() * pool.length), 1);
+    const beside = pool.filter(besideCut);
+    for (let k = 0; k < Math.max(RANDOM_NEGATIVES, beside.length) && pool.length > 0; k++) {
+      const from = beside.length > 0 ? beside : pool;
+      const [i] = from.splice(Math.floor(rand() * from.length), 1);
+      if (from === beside) pool.splice(pool.indexOf(i), 1);
       out.push({ span: this.spans[i], kind: 'random' });
     }
     return out;
