@@ -25,7 +25,8 @@ index    builds or updates the workspace index (default cache: $TREEFORMER_CACHE
 exit codes: 0 ok, 1 unexpected error, 2 bad usage, 3 missing path,
             4 nothing readable (empty, binary, too large), 5 model missing or
             invalid, 6 vocabulary missing or invalid, 7 device unavailable,
-            130 interrupted (Ctrl-C)`;
+            8 cache folder unusable (not a folder, cannot be created, read
+            or written), 130 interrupted (Ctrl-C)`;
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -8,7 +8,7 @@ import { defaultCacheDir, defaultModelPath } from './defaults';
 import { askJson, askText, indexText } from './format';
 import { ProgressLine } from './progress';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, missingPath: 3, nothingToRead: 4, model: 5, vocabulary: 6, device: 7, interrupted: 130 };
+export const EXIT = { ok: 0, failure: 1, usage: 2, missingPath: 3, nothingToRead: 4, model: 5, vocabulary: 6, device: 7, cache: 8, interrupted: 130 };
 
 const EXIT_BY_CODE: Record<EngineErrorCode, number> = {
   'missing-path': EXIT.missingPath,
@@ -18,6 +18,7 @@ const EXIT_BY_CODE: Record<EngineErrorCode, number> = {
   'vocabulary-missing': EXIT.vocabulary,
   'vocabulary-invalid': EXIT.vocabulary,
   'device-unavailable': EXIT.device,
+  'cache-unusable': EXIT.cache,
   'bad-request': EXIT.usage,
 };
 

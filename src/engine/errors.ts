@@ -10,6 +10,7 @@ export type EngineErrorCode =
   | 'vocabulary-missing'
   | 'vocabulary-invalid'
   | 'device-unavailable'
+  | 'cache-unusable'
   | 'bad-request';
 
 export class EngineError extends Error {
@@ -27,6 +28,20 @@ export class NothingToReadError extends EngineError {
   constructor(readonly skipped: SkippedFile[]) {
     super('nothing-to-read', describeNothingToRead(skipped));
     this.name = 'NothingToReadError';
+  }
+}
+
+/**
+ * The index cache folder cannot be created, read or written. `folder` is the
+ * store's folder; `reason` names the path at fault and what is wrong with it.
+ */
+export class CacheFolderError extends EngineError {
+  constructor(
+    readonly folder: string,
+    reason: string,
+  ) {
+    super('cache-unusable', `cache folder unusable: ${reason}`);
+    this.name = 'CacheFolderError';
   }
 }
 

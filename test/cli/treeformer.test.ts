@@ -16,20 +16,33 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Whether `killAfterMs` ran out and the child was killed. */
+  killed?: boolean;
 }
 
-function treeformer(args: string[], options: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
+function treeformer(
+  args: string[],
+  options: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; killAfterMs?: number } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, TREEFORMER_CACHE: undefined } });
     let stdout = '';
     let stderr = '';
+    let killed = false;
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, options.killAfterMs);
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
       options.onStderr?.(stderr, child);
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, killed });
+    });
   });
 }
 
@@ -94,6 +107,26 @@ describe('treeformer CLI', function () {
     assert.ok(best.startLine <= 122 && 122 <= best.endLine);
   });
 
+  it('heals index entries replaced by folders: the next ask succeeds with the same answers, and so does the one after', async () => {
+    const cache = path.join(scratch, 'cache-healed');
+    const askCached = () => ask([path.dirname(FIXTURE)], '--cache', cache, '--json', '--quiet');
+    const first = await askCached();
+    assert.strictEqual(first.code, 0, first.stderr);
+    const [modelDir] = fs.readdirSync(cache).map((n) => path.join(cache, n));
+    const entries = fs.readdirSync(modelDir).filter((n) => n.endsWith('.tfix'));
+    assert.ok(entries.length > 0);
+    for (const name of entries) {
+      fs.rmSync(path.join(modelDir, name));
+      fs.mkdirSync(path.join(modelDir, name, 'inside'), { recursive: true });
+    }
+    for (const attempt of ['healing', 'healed']) {
+      const run = await askCached();
+      assert.strictEqual(run.code, 0, `${attempt}: ${run.stderr}`);
+      assert.deepStrictEqual(JSON.parse(run.stdout).answers, JSON.parse(first.stdout).answers, attempt);
+    }
+    for (const name of entries) assert.ok(fs.statSync(path.join(modelDir, name)).isFile(), `${name} is an entry again`);
+  });
+
   describe('errors: a message on stderr and a non-zero exit', () => {
     const expectError = (run: Run, code: number, message: RegExp) => {
       assert.strictEqual(run.code, code, `exit ${run.code}: ${run.stderr}`);
@@ -136,6 +169,42 @@ describe('treeformer CLI', function () {
       const copy = writeQaTestModel(broken);
       fs.writeFileSync(copy.modelPath, Buffer.from('definitely not protobuf'));
       expectError(await treeformer(['ask', FIXTURE, '-q', 'x', '--model', copy.modelPath, '--device', 'cpu']), 5, /cannot open/);
+    });
+
+    describe('a cache folder that cannot be used: exit 8 and one line, never a hang or a stack trace', () => {
+      const ASK_INDEX_TIMEOUT_MS = 30000;
+      const both = (cache: string) => [
+        treeformer(['ask', FIXTURE, '-q', QUESTION, '--model', model.modelPath, '--device', 'cpu', '--quiet', '--cache', cache], { killAfterMs: ASK_INDEX_TIMEOUT_MS }),
+        treeformer(['index', FIXTURE, '--model', model.modelPath, '--device', 'cpu', '--quiet', '--cache', cache], { killAfterMs: ASK_INDEX_TIMEOUT_MS }),
+      ];
+      const expectUnusable = async (cache: string, message: RegExp) => {
+        for (const run of await Promise.all(both(cache))) {
+          assert.ok(!run.killed, `still running after ${ASK_INDEX_TIMEOUT_MS} ms: ${run.stderr}`);
+          expectError(run, 8, message);
+          assert.match(run.stderr, /^treeformer: cache folder unusable: [^\n]+\n$/, 'one line');
+          assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+        }
+      };
+
+      it('under /proc (a recursive mkdir loops forever there)', async function () {
+        if (process.platform !== 'linux' || !fs.existsSync('/proc/self')) this.skip();
+        const started = Date.now();
+        await expectUnusable(`/proc/treeformer-probe-${process.pid}/cache`, /cannot create \/proc\/treeformer-probe-\d+: the file system does not allow new folders there/);
+        assert.ok(Date.now() - started < ASK_INDEX_TIMEOUT_MS);
+      });
+
+      it('a regular file', async () => {
+        const file = path.join(scratch, 'cache-is-a-file');
+        fs.writeFileSync(file, 'not a folder');
+        await expectUnusable(file, /cache-is-a-file is not a folder/);
+        assert.strictEqual(fs.readFileSync(file, 'utf8'), 'not a folder');
+      });
+
+      it('a dangling symbolic link', async () => {
+        const link = path.join(scratch, 'cache-link');
+        fs.symlinkSync(path.join(scratch, 'cache-link-target-gone'), link);
+        await expectUnusable(link, /cache-link is a symbolic link to a missing target/);
+      });
     });
 
     it('a missing vocabulary', async () => {

@@ -44,6 +44,46 @@ describe('index entries', () => {
     assert.throws(() => decodeEntry(bytes.subarray(0, 10), HASH), /too short/);
     assert.throws(() => decodeEntry(bytes, 'cd'.repeat(32)), /written for/);
   });
+
+  it('reject a checksummed entry whose structure does not hold together', () => {
+    // encodeEntry checks nothing but the priors' count, so it writes each forgery with a valid checksum.
+    const forged = (change: (e: IndexEntry) => void) => {
+      const entry = sampleEntry();
+      change(entry);
+      return encodeEntry(entry);
+    };
+    const cases: [string, (e: IndexEntry) => void, RegExp][] = [
+      ['a middle offset past the end', (e) => (e.bags.offsets[1] = 9), /window 0 has entries 0\.\.9 of 3/],
+      [
+        'offsets going back (three windows, so three priors)',
+        (e) => {
+          e.bags.offsets = Uint32Array.from([0, 2, 1, 3]);
+          e.priors = Float32Array.from([0, 0, 0]);
+        },
+        /window 1 has entries 2\.\.1 of 3/,
+      ],
+      ['a first offset past 0', (e) => (e.bags.offsets[0] = 1), /window offsets run 1\.\.3, not 0\.\.3/],
+      ['a last offset short of the entries', (e) => (e.bags.offsets[2] = 2), /window offsets run 0\.\.2, not 0\.\.3/],
+      ['keys out of order in a window', (e) => (e.bags.keys = Uint32Array.from([9, 1, 4])), /window 0 has its keys out of order/],
+      ['a repeated key in a window', (e) => (e.bags.keys = Uint32Array.from([1, 1, 4])), /keys out of order/],
+      ['a negative token id', (e) => (e.tokens.ids[1] = -2), /token 1 has id -2/],
+      ['a token ending before it starts', (e) => (e.tokens.starts[2] = 8), /token 2 spans 8\.\.7/],
+      ['a token going back', (e) => (e.tokens.starts = Int32Array.from([0, 2, 1])), /token 2 goes back/],
+    ];
+    for (const [what, change, message] of cases) {
+      assert.throws(() => decodeEntry(forged(change), HASH), (err: Error) => err instanceof CorruptEntryError && message.test(err.message), what);
+    }
+    // An empty file's entry (no tokens, one window with an empty bag) and no windows at all still decode.
+    const empty: IndexEntry = {
+      hash: HASH,
+      tokens: { ids: new Int32Array(0), starts: new Int32Array(0), ends: new Int32Array(0) },
+      bags: packBags([{ keys: new Uint32Array(0), counts: new Uint16Array(0) }]),
+      priors: Float32Array.from([0]),
+    };
+    assert.deepStrictEqual(decodeEntry(encodeEntry(empty), HASH), empty);
+    const none: IndexEntry = { ...empty, bags: packBags([]), priors: new Float32Array(0) };
+    assert.deepStrictEqual(decodeEntry(encodeEntry(none), HASH), none);
+  });
 });
 
 describe('leaf bags and postings', () => {
@@ -114,6 +154,23 @@ describe('entry store', () => {
     assert.ok(!fs.existsSync(store.entryPath(HASH)));
   });
 
+  it('clears a folder found under an entry\'s name, on load and on save, so the entry is written again', async () => {
+    const store = new EntryStore(dir);
+    await store.open();
+    fs.mkdirSync(path.join(store.entryPath(HASH), 'inside'), { recursive: true });
+    assert.strictEqual(await store.load(HASH), undefined);
+    assert.ok(!fs.existsSync(store.entryPath(HASH)), 'load removed the folder');
+    await store.save(sampleEntry());
+    assert.deepStrictEqual(await store.load(HASH), sampleEntry());
+    // Replaced again behind the store's back, then saved without a load first.
+    fs.rmSync(store.entryPath(HASH));
+    fs.mkdirSync(path.join(store.entryPath(HASH), 'inside'), { recursive: true });
+    await store.save(sampleEntry());
+    assert.ok(fs.statSync(store.entryPath(HASH)).isFile());
+    assert.deepStrictEqual(await store.load(HASH), sampleEntry());
+    assert.deepStrictEqual(fs.readdirSync(dir), [`${HASH}.tfix`], 'no temporary file is left');
+  });
+
   it('ignores a fresh temporary file and removes a stale one', async () => {
     const fresh = path.join(dir, `${HASH}.tfix.123-aaaa.tmp`);
     const stale = path.join(dir, `${HASH}.tfix.456-bbbb.tmp`);
@@ -134,7 +191,7 @@ describe('workspace index (test model)', () => {
   const engines: TestEngine[] = [];
   /** A new engine (as a new process would have): nothing in memory, only the disk cache. */
   /** Routing only happens with a leaf weight, so by default these engines have one. */
-  const ROUTED: FusionWeights = { lexical: 1, margin: 0, lift: 0.02, leaves: 0.5, candidates: 3 };
+  const ROUTED: FusionWeights = { lexical: 1, relevance: 0.05, span: 0.05, leaves: 0.5, candidates: 3 };
   const freshEngine = async (fusion: FusionWeights = ROUTED, cacheDir = cache) => {
     const t = await openQaTestEngine({ windowShape: SMALL_WINDOWS, cacheDir, fusion });
     engines.push(t);
@@ -203,8 +260,33 @@ describe('workspace index (test model)', () => {
     assert.strictEqual((await check.engine.buildIndex([work])).reused, 3, 'the rebuilt entry is sound');
   });
 
+  it('drops a checksummed entry whose window offsets do not hold together, rebuilds it and answers as a clean build does', async () => {
+    const clean = await freshEngine();
+    await clean.engine.buildIndex([work]);
+    const expected = await clean.engine.ask({ question: QUESTION, paths: [work], ranker: 'bm25' });
+    assert.ok(expected.answers.length > 0);
+    // Forge the entry with the most windows: a middle offset past the end, under a valid checksum.
+    const entries = fs.readdirSync(cache).filter((n) => n.endsWith('.tfix')).map((n) => path.join(cache, n));
+    const decoded = entries.map((file) => ({ file, bytes: fs.readFileSync(file), entry: decodeEntry(fs.readFileSync(file), path.basename(file, '.tfix')) }));
+    const victim = decoded.reduce((a, b) => (b.entry.priors.length > a.entry.priors.length ? b : a));
+    const windows = victim.entry.priors.length;
+    assert.ok(windows >= 2, `the victim has ${windows} windows`);
+    const forged = structuredClone(victim.entry);
+    forged.bags.offsets[1] = forged.bags.keys.length + 7;
+    fs.writeFileSync(victim.file, encodeEntry(forged));
+
+    // Trusted, it broke the leaf postings with a TypeError on every later ask.
+    const t = await freshEngine();
+    const answers = await t.engine.ask({ question: QUESTION, paths: [work], ranker: 'bm25' });
+    assert.deepStrictEqual(answers.answers, expected.answers, 'the same answers as the clean build');
+    assert.strictEqual(t.runner.runs, windows + 1, "the victim's windows were read again, and the question routed once");
+    assert.deepStrictEqual(fs.readFileSync(victim.file), victim.bytes, 'the rebuilt entry is the clean one');
+    const check = await freshEngine();
+    assert.strictEqual((await check.engine.buildIndex([work])).reused, 3, 'every entry is sound again');
+  });
+
   it('the tree-leaf score joins the lexical stage only when the card weights it: one extra run routes the question', async () => {
-    const base = { lexical: 1, margin: 0, lift: 0.02, candidates: 3 };
+    const base = { lexical: 1, relevance: 0.05, span: 0.05, candidates: 3 };
     const plain = await freshEngine({ ...base, leaves: 0 });
     await plain.engine.ask({ question: 'ferry captain nets', paths: [work], ranker: 'bm25' });
     assert.strictEqual(plain.runner.runs, 0, 'with no leaf weight the workspace is not routed');

@@ -45,7 +45,7 @@ describe('QA engine (test model)', () => {
     assert.deepStrictEqual([...hitLines], [TARGET.startLine]);
   });
 
-  it('answers with the chunk holding the target line; the model reads each candidate with the question and once empty', async () => {
+  it('answers with the chunk holding the target line; candidates well inside one window share its run', async () => {
     const result = await t.engine.ask({ question: QUESTION, paths: [FIXTURE] });
     const best = result.answers[0];
     assert.strictEqual(best.file, FIXTURE);
@@ -55,10 +55,8 @@ describe('QA engine (test model)', () => {
     assert.strictEqual(best.text, lines.slice(best.startLine - 1, best.endLine).join('\n'));
     const tokens = t.tokenizer.encode(fs.readFileSync(FIXTURE, 'utf8')).ids.length;
     assert.strictEqual(result.stats.tokens, tokens);
-    assert.strictEqual(t.runner.runs, 2 * result.stats.windows, 'one run with the question, one empty, per candidate');
-    t.runner.runs = 0;
-    await t.engine.ask({ question: 'ancient garden clock', paths: [FIXTURE] });
-    assert.ok(t.runner.runs < 2 * result.stats.windows, 'the empty-question prior of a chunk is read once, then cached');
+    assert.ok(t.runner.runs >= 1 && t.runner.runs <= result.stats.windows, `${t.runner.runs} runs for ${result.stats.windows} candidates`);
+    if (tokens <= 480) assert.strictEqual(t.runner.runs, 1, 'a file that fits one window is read once for all its candidates');
     assert.ok(result.stats.ms > 0);
   });
 

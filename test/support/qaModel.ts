@@ -181,6 +181,7 @@ export function writeQaTestModel(
       attention: 'tf',
     },
     tokenizer: { vocab: 'tokenizer/vocab.json', version: vocabulary.version },
+    io: { outputs: { start_logits: 'float [1,N]', end_logits: 'float [1,N]', leaf_ids: 'int64 [layers,heads,N]' } },
   };
   fs.writeFileSync(cardPath, JSON.stringify(card, null, 2));
   return { modelPath, cardPath, vocabPath };

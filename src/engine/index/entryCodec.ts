@@ -63,12 +63,14 @@ export function decodeEntry(buf: Buffer, expectedHash: string): IndexEntry {
   const format = buf.readUInt32LE(4);
   if (format !== ENTRY_FORMAT) throw new CorruptEntryError(`format ${format}, expected ${ENTRY_FORMAT}`);
   const headerLength = buf.readUInt32LE(8);
+  if (12 + headerLength > body.length) throw new CorruptEntryError(`header of ${headerLength} bytes overruns the entry`);
   let header: Header;
   try {
     header = JSON.parse(buf.toString('utf8', 12, 12 + headerLength)) as Header;
   } catch {
     throw new CorruptEntryError('unreadable header');
   }
+  if (typeof header !== 'object' || header === null) throw new CorruptEntryError('header is not an object');
   if (header.hash !== expectedHash) throw new CorruptEntryError(`written for ${header.hash}, expected ${expectedHash}`);
   const { tokens: t, windows: w, entries: e } = header;
   let at = 12 + headerLength + pad4(12 + headerLength);
@@ -91,8 +93,43 @@ export function decodeEntry(buf: Buffer, expectedHash: string): IndexEntry {
   const counts = take((b) => new Uint16Array(b), 2 * e);
   at += pad4(2 * e);
   const priors = take((b) => new Float32Array(b), 4 * w);
-  if (offsets[0] !== 0 || offsets[w] !== e) throw new CorruptEntryError('window offsets out of range');
+  checkTokens(ids, starts, ends);
+  checkBags(offsets, keys, e);
   return { hash: header.hash, tokens: { ids, starts, ends }, bags: { offsets, keys, counts }, priors };
+}
+
+/**
+ * The checksum only proves the bytes are the ones written; these checks prove
+ * they make an entry the engine can use, so that a bad writer's entry is
+ * dropped and rebuilt like a damaged one instead of failing every later run.
+ * Tokens tile the text in order (tokenizer/index.ts): ids are not negative,
+ * every token has start ≤ end, and starts and ends never go back.
+ */
+function checkTokens(ids: Int32Array, starts: Int32Array, ends: Int32Array): void {
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] < 0) throw new CorruptEntryError(`token ${i} has id ${ids[i]}`);
+    if (starts[i] < 0 || starts[i] > ends[i]) throw new CorruptEntryError(`token ${i} spans ${starts[i]}..${ends[i]}`);
+    if (i > 0 && (starts[i] < starts[i - 1] || ends[i] < ends[i - 1])) throw new CorruptEntryError(`token ${i} goes back before token ${i - 1}`);
+  }
+}
+
+/**
+ * Window offsets start at 0, never decrease and end at the entry count; each
+ * window's keys are strictly increasing (a bag is sorted keys, each once).
+ */
+function checkBags(offsets: Uint32Array, keys: Uint32Array, entries: number): void {
+  const w = offsets.length - 1;
+  if (offsets[0] !== 0 || offsets[w] !== entries) {
+    throw new CorruptEntryError(`window offsets run ${offsets[0]}..${offsets[w]}, not 0..${entries}`);
+  }
+  for (let s = 0; s < w; s++) {
+    const from = offsets[s];
+    const to = offsets[s + 1];
+    if (to < from || to > entries) throw new CorruptEntryError(`window ${s} has entries ${from}..${to} of ${entries}`);
+    for (let k = from + 1; k < to; k++) {
+      if (keys[k] <= keys[k - 1]) throw new CorruptEntryError(`window ${s} has its keys out of order`);
+    }
+  }
 }
 
 function u32(n: number): Buffer {
