@@ -7,10 +7,11 @@ import { EngineError } from './errors';
 import { ENTRY_FORMAT } from './index/entryCodec';
 import { EntryStore } from './index/entryStore';
 import { ModelCard, readModelCard } from './model/card';
+import { buildInput, questionSide } from './model/inputs';
 import { SessionRunner } from './model/runner';
 import { Engine } from './qaEngine';
 import { loadRuntime, ModelLoadError, openModel } from './runtime';
-import { WorkerTokenizer } from './tokenizer';
+import { SPECIAL, WorkerTokenizer } from './tokenizer';
 import type { EngineOptions } from './types';
 import { WINDOW_SIZE, WINDOW_STRIDE, WindowShape } from './windows';
 
@@ -33,6 +34,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
 async function openWithTokenizer(options: EngineOptions, modelPath: string, card: ModelCard, tokenizer: WorkerTokenizer): Promise<Engine> {
   const modelBytes = await fs.promises.readFile(modelPath);
   if (modelBytes.length === 0) throw new EngineError('model-invalid', `model file is empty: ${modelPath}`);
+  if (card.modelSha256 && createHash('sha256').update(modelBytes).digest('hex') !== card.modelSha256) {
+    throw new EngineError('model-invalid', `${card.file} describes another model than ${modelPath} (its model_sha256 differs): the model is corrupt or the card is stale; export them together`);
+  }
   const device = options.device ?? 'auto';
   if (device === 'cuda' && !loadRuntime(options.nativeDir).cudaAvailable) {
     throw new EngineError('device-unavailable', "device 'cuda' was asked for, but ONNX Runtime's CUDA execution provider is not installed");
@@ -46,6 +50,12 @@ async function openWithTokenizer(options: EngineOptions, modelPath: string, card
   }
   const shape = { layers: card.layers, heads: card.heads, leaves: 2 ** card.treeDepth };
   const runner = new SessionRunner(opened.session, shape, modelPath, card.outputs.includes('relevance_logit'));
+  try {
+    await probe(runner, card);
+  } catch (err) {
+    await runner.dispose();
+    throw err;
+  }
   const windowShape = windowShapeFor(card);
   let store: EntryStore | undefined;
   if (options.cacheDir) {
@@ -98,6 +108,16 @@ export function windowShapeFor(card: Pick<ModelCard, 'maxWindow' | 'questionLeng
 }
 
 /** Index entries are only valid for one model, vocabulary, window shape and entry format. */
+/**
+ * One tiny run before the first question: a card whose layers or heads do not
+ * match the graph, or weights that give non-finite logits, fail here with
+ * the runner's model-invalid error instead of changing answers quietly.
+ */
+async function probe(runner: SessionRunner, card: ModelCard): Promise<void> {
+  const side = questionSide([SPECIAL.SEP + 1], card.questionLength);
+  await runner.run(buildInput(side, [SPECIAL.SEP + 1, SPECIAL.SEP + 2], 0, 2), true);
+}
+
 function cacheKey(modelBytes: Buffer, card: ModelCard, windows: WindowShape): string {
   const hash = createHash('sha256')
     .update(modelBytes)

@@ -2,17 +2,21 @@
 // whose answers are predictable: it scores document tokens that also occur in
 // the question. A test of the trained model skips when it is absent.
 import * as assert from 'assert';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { openEngine } from '../../src/engine';
 import { EngineError, NothingToReadError } from '../../src/engine/errors';
 import { LineIndex } from '../../src/engine/lines';
+import { buildInput, questionSide } from '../../src/engine/model/inputs';
+import { SessionRunner } from '../../src/engine/model/runner';
 import { loadRuntime } from '../../src/engine/runtime';
 import { MAX_CHUNK_LINES } from '../../src/engine/chunks';
 import type { Progress } from '../../src/engine/types';
 import { openQaTestEngine, TestEngine, testVocabulary, writeQaTestModel } from '../support/qaModel';
 import { treeRouteModel } from '../support/onnxModel';
+import { InferenceSession, Tensor } from 'onnxruntime-common';
 
 const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/engine/harbour-log.txt');
 /** The fixture line that holds the answer, and the question about it. */
@@ -245,6 +249,32 @@ describe('openEngine', () => {
     await rejectsWith(openEngine({ modelPath: m.modelPath }), 'model-invalid', /needs config\.question_len as a positive integer/);
     fs.rmSync(m.cardPath);
     await rejectsWith(openEngine({ modelPath: m.modelPath }), 'model-invalid', /treeformer-qa\.json: not found/);
+  });
+
+  it('a card that describes another model: its sha256, or layers and heads the graph does not have', async () => {
+    const m = writeQaTestModel(dir);
+    const card = JSON.parse(fs.readFileSync(m.cardPath, 'utf8'));
+    fs.writeFileSync(m.cardPath, JSON.stringify({ ...card, model_sha256: '0'.repeat(64) }));
+    await rejectsWith(openEngine({ modelPath: m.modelPath, device: 'cpu' }), 'model-invalid', /describes another model.*model_sha256 differs/);
+    const sha = createHash('sha256').update(fs.readFileSync(m.modelPath)).digest('hex');
+    fs.writeFileSync(m.cardPath, JSON.stringify({ ...card, model_sha256: sha, config: { ...card.config, n_head: card.config.n_head + 1 } }));
+    await rejectsWith(openEngine({ modelPath: m.modelPath, device: 'cpu' }), 'model-invalid', /leaf_ids is int64 \[\d+,\d+,\d+\], expected int64/);
+    fs.writeFileSync(m.cardPath, JSON.stringify({ ...card, model_sha256: sha }));
+    const engine = await openEngine({ modelPath: m.modelPath, device: 'cpu' });
+    await engine.dispose();
+  });
+
+  it('logits that are not finite are a corrupt model, not an answer', async () => {
+    const nan = new Float32Array([0, Number.NaN, 1]);
+    const session = {
+      inputNames: ['input_ids', 'segment_ids', 'attention_mask'],
+      outputNames: ['start_logits', 'end_logits', 'leaf_ids'],
+      run: async () => ({ start_logits: new Tensor('float32', nan, [1, 3]), end_logits: new Tensor('float32', nan, [1, 3]) }),
+      release: async () => undefined,
+    } as unknown as InferenceSession;
+    const runner = new SessionRunner(session, { layers: 1, heads: 1, leaves: 2 }, 'the forged model');
+    const input = buildInput(questionSide([5], 2), [6], 0, 1);
+    await assert.rejects(runner.run(input, false), (e: EngineError) => e.code === 'model-invalid' && /the model is corrupt/.test(e.message));
   });
 
   it("device 'cuda' where ONNX Runtime has no CUDA provider", async function () {
