@@ -6,8 +6,9 @@ export const USAGE = `usage:
   treeformer ask <path>... --question "<text>" [--top K] [--json]
                  [--ranker bm25|model|hybrid]
                  [--model <file.onnx>] [--device auto|cpu|cuda]
-                 [--index | --cache <dir>] [--quiet]
-  treeformer index <path>... [--cache <dir>] [--model <file.onnx>] [--device auto|cpu|cuda] [--quiet]
+                 [--index | --cache <dir>] [--max-tokens N] [--quiet]
+  treeformer index <path>... [--cache <dir>] [--model <file.onnx>] [--device auto|cpu|cuda]
+                 [--max-tokens N] [--quiet]
 
 Paths are files or folders (walked with their .gitignore rules; node_modules,
 .git, out, dist and build folders are skipped).
@@ -19,6 +20,8 @@ ask      answers a question with ranked spans, each a syntax unit (function,
          words alone, model by the model alone (over the lexical candidates).
          With --index/--cache the workspace index (built on first use) is
          kept on disk and its tree-leaf scores join the lexical stage.
+--max-tokens  refuses (exit 9) a scope of more estimated tokens than N
+         (default 2,000,000: about 8 MB of code) before reading it.
 index    builds or updates the workspace index (default cache: $TREEFORMER_CACHE,
          else $XDG_CACHE_HOME/treeformer, else ~/.cache/treeformer).
 
@@ -26,7 +29,8 @@ exit codes: 0 ok, 1 unexpected error, 2 bad usage, 3 missing path,
             4 nothing readable (empty, binary, too large), 5 model missing or
             invalid, 6 vocabulary missing or invalid, 7 device unavailable,
             8 cache folder unusable (not a folder, cannot be created, read
-            or written), 130 interrupted (Ctrl-C)`;
+            or written), 9 scope over the token cap (--max-tokens),
+            130 interrupted (Ctrl-C)`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -42,6 +46,8 @@ interface Common {
   model?: string;
   device: Device;
   quiet: boolean;
+  /** --max-tokens: the scope's token cap; the engine's default when absent. */
+  maxTokens?: number;
 }
 
 export interface AskCommand extends Common {
@@ -77,6 +83,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         index: { type: 'boolean' },
         quiet: { type: 'boolean' },
         ranker: { type: 'string' },
+        'max-tokens': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -92,7 +99,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (device !== 'auto' && device !== 'cpu' && device !== 'cuda') {
     throw new UsageError(`--device must be auto, cpu or cuda, not '${device}'`);
   }
-  const common: Common = { paths, model: values.model, device, quiet: values.quiet === true };
+  const maxTokens = values['max-tokens'] === undefined ? undefined : Number(values['max-tokens']);
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) {
+    throw new UsageError(`--max-tokens must be a positive integer, not '${values['max-tokens']}'`);
+  }
+  const common: Common = { paths, model: values.model, device, quiet: values.quiet === true, maxTokens };
   if (command === 'index') {
     for (const flag of ['question', 'top', 'json', 'index', 'ranker'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to ask, not index`);

@@ -8,7 +8,7 @@ import { defaultCacheDir, defaultModelPath } from './defaults';
 import { askJson, askText, indexText } from './format';
 import { ProgressLine } from './progress';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, missingPath: 3, nothingToRead: 4, model: 5, vocabulary: 6, device: 7, cache: 8, interrupted: 130 };
+export const EXIT = { ok: 0, failure: 1, usage: 2, missingPath: 3, nothingToRead: 4, model: 5, vocabulary: 6, device: 7, cache: 8, scope: 9, interrupted: 130 };
 
 const EXIT_BY_CODE: Record<EngineErrorCode, number> = {
   'missing-path': EXIT.missingPath,
@@ -19,6 +19,7 @@ const EXIT_BY_CODE: Record<EngineErrorCode, number> = {
   'vocabulary-invalid': EXIT.vocabulary,
   'device-unavailable': EXIT.device,
   'cache-unusable': EXIT.cache,
+  'scope-too-large': EXIT.scope,
   'bad-request': EXIT.usage,
 };
 
@@ -70,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function ask(command: AskCommand, signal: AbortSignal, progress: ProgressLine | undefined): Promise<string> {
   const cacheDir = command.cache === 'default' ? defaultCacheDir() : command.cache;
-  const engine = await openEngine({ modelPath: command.model ?? defaultModelPath(), device: command.device, cacheDir });
+  const engine = await openEngine({ modelPath: command.model ?? defaultModelPath(), device: command.device, cacheDir, maxScopeTokens: command.maxTokens });
   try {
     const result = await engine.ask({
       question: command.question,
@@ -88,7 +89,7 @@ async function ask(command: AskCommand, signal: AbortSignal, progress: ProgressL
 
 async function index(command: IndexCommand, signal: AbortSignal, progress: ProgressLine | undefined): Promise<string> {
   const cacheDir = command.cache ?? defaultCacheDir();
-  const engine = await openEngine({ modelPath: command.model ?? defaultModelPath(), device: command.device, cacheDir });
+  const engine = await openEngine({ modelPath: command.model ?? defaultModelPath(), device: command.device, cacheDir, maxScopeTokens: command.maxTokens });
   try {
     const stats = await engine.buildIndex(command.paths, { signal, onProgress: progress?.update });
     return indexText(stats, cacheDir);

@@ -11,6 +11,7 @@ export type EngineErrorCode =
   | 'vocabulary-invalid'
   | 'device-unavailable'
   | 'cache-unusable'
+  | 'scope-too-large'
   | 'bad-request';
 
 export class EngineError extends Error {

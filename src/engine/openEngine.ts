@@ -72,6 +72,7 @@ async function openWithTokenizer(options: EngineOptions, modelPath: string, card
     fusion: card.fusion,
     store,
     discovery: { include: options.include, exclude: options.exclude, maxFileBytes: options.maxFileBytes },
+    maxScopeTokens: options.maxScopeTokens,
   });
 }
 

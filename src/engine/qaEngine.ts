@@ -42,6 +42,8 @@ export interface EngineParts {
   /** Entry store of the workspace index; in-memory index only when absent. */
   store?: EntryStore;
   discovery?: Pick<DiscoveryOptions, 'include' | 'exclude' | 'maxFileBytes'>;
+  /** The token cap of one question's scope (EngineOptions.maxScopeTokens). */
+  maxScopeTokens?: number;
 }
 
 interface Scope {
@@ -217,6 +219,7 @@ export class Engine implements QaEngine {
   ): Promise<{ scope: Scope; skipped: AskResult['skipped'] }> {
     const found = await discoverFiles(paths, { ...this.parts.discovery, signal, onProgress });
     if (found.files.length === 0) throw new NothingToReadError(found.skipped);
+    checkScopeSize(found.files, this.parts.maxScopeTokens ?? DEFAULT_MAX_SCOPE_TOKENS);
     const loaded = await this.corpus.load(found.files, signal, onProgress);
     // A file of only a byte-order mark decodes to no text at all.
     const files = loaded.filter((f) => f.content.tokens.ids.length > 0);
@@ -315,4 +318,21 @@ function leafPostings(scope: Scope): LeafPostings {
   let i = 0;
   for (const f of scope.files) for (const w of f.content.windows) lengths[i++] = w.tokenEnd - w.tokenStart;
   return new LeafPostings(scope.files.map((f) => f.content.bags!), lengths);
+}
+
+/** Tokens a question may read by default: about 8 MB of code, a few minutes of tokenizing on 2 cores. */
+export const DEFAULT_MAX_SCOPE_TOKENS = 2_000_000;
+/** Bytes per token to estimate a scope before tokenizing it (code runs ~3.9; erring low keeps the cap). */
+const BYTES_PER_TOKEN_ESTIMATE = 3;
+
+/** Refuses, before any tokenizing, a scope whose estimated tokens pass the cap. */
+function checkScopeSize(files: readonly { bytes: number }[], cap: number): void {
+  const bytes = files.reduce((n, f) => n + f.bytes, 0);
+  const estimate = Math.ceil(bytes / BYTES_PER_TOKEN_ESTIMATE);
+  if (estimate <= cap) return;
+  throw new EngineError(
+    'scope-too-large',
+    `the scope holds about ${estimate.toLocaleString('en-US')} tokens in ${files.length} files, over the cap of ${cap.toLocaleString('en-US')} tokens a question; ` +
+      'narrow the scope (a folder, or exclude globs) or raise the cap (--max-tokens, or the setting treeformer.maxTokensPerQuestion)',
+  );
 }

@@ -104,6 +104,8 @@ export interface EngineOptions {
   exclude?: string[];
   /** Files larger than this are skipped with reason 'too-large'. */
   maxFileBytes?: number;
+  /** A question over a scope of more (estimated) tokens than this fails with 'scope-too-large'; default DEFAULT_MAX_SCOPE_TOKENS. */
+  maxScopeTokens?: number;
   /** ONNX Runtime intra-op threads; 0 or absent: every physical core. */
   threads?: number;
 }

@@ -3,7 +3,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { DEFAULT_MAX_FILE_BYTES, RANKERS } from '../engine';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_SCOPE_TOKENS, RANKERS } from '../engine';
 import type { RankerKind } from '../engine';
 
 const CONFIG_SECTION = 'treeformer';
@@ -21,7 +21,7 @@ const BUNDLED_MODELS: Record<AttentionKind, string> = {
 };
 
 /** Settings whose change means the engine must be opened again. */
-const ENGINE_SETTINGS = ['device', 'attention', 'modelPath', 'include', 'exclude', 'maxFileBytes'];
+const ENGINE_SETTINGS = ['device', 'attention', 'modelPath', 'include', 'exclude', 'maxFileBytes', 'maxTokensPerQuestion'];
 
 export interface ModelLocation {
   path: string;
@@ -36,6 +36,7 @@ export class TreeformerConfig {
   readonly include: string[];
   readonly exclude: string[];
   readonly maxFileBytes: number;
+  readonly maxTokensPerQuestion: number;
   readonly maxAnswers: number;
   readonly hoverEnabled: boolean;
   readonly hoverDelayMs: number;
@@ -52,6 +53,7 @@ export class TreeformerConfig {
     this.include = this.strings(section, 'include');
     this.exclude = this.strings(section, 'exclude');
     this.maxFileBytes = this.number(section, 'maxFileBytes', DEFAULT_MAX_FILE_BYTES, 1, Number.MAX_SAFE_INTEGER);
+    this.maxTokensPerQuestion = Math.round(this.number(section, 'maxTokensPerQuestion', DEFAULT_MAX_SCOPE_TOKENS, 1, Number.MAX_SAFE_INTEGER));
     this.maxAnswers = Math.round(this.number(section, 'maxAnswers', 10, 1, 50));
     this.hoverEnabled = section.get<boolean>('hover.enabled', true) === true;
     this.hoverDelayMs = this.number(section, 'hover.delay', 300, 0, 5000);

@@ -98,6 +98,7 @@ export class EngineHost implements vscode.Disposable {
       include: config.include.length > 0 ? config.include : undefined,
       exclude: config.exclude.length > 0 ? config.exclude : undefined,
       maxFileBytes: config.maxFileBytes,
+      maxScopeTokens: config.maxTokensPerQuestion,
     };
   }
 }

@@ -207,6 +207,16 @@ describe('treeformer CLI', function () {
       });
     });
 
+    it('a scope over the token cap is refused before it is read, with what to do', async () => {
+      const capped = path.join(scratch, 'capped');
+      fs.mkdirSync(capped, { recursive: true });
+      for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(capped, `part${i}.txt`), 'word '.repeat(2000));
+      const run = await ask([capped], '--max-tokens', '1000');
+      expectError(run, 9, /about 10,000 tokens in 3 files, over the cap of 1,000 tokens a question; narrow the scope/);
+      assert.ok(!/^\s+at /m.test(run.stderr), 'no stack trace');
+      expectError(await treeformer(['ask', capped, '-q', 'x', '--max-tokens', 'lots']), 2, /--max-tokens must be a positive integer/);
+    });
+
     it('a missing vocabulary', async () => {
       const noVocab = path.join(scratch, 'novocab');
       const copy = writeQaTestModel(noVocab);
