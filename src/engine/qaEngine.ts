@@ -332,7 +332,7 @@ function checkScopeSize(files: readonly { bytes: number }[], cap: number): void 
   if (estimate <= cap) return;
   throw new EngineError(
     'scope-too-large',
-    `the scope holds about ${estimate.toLocaleString('en-US')} tokens in ${files.length} files, over the cap of ${cap.toLocaleString('en-US')} tokens a question; ` +
+    `the scope holds about ${estimate.toLocaleString('en-US')} tokens in ${files.length} file${files.length === 1 ? '' : 's'}, over the cap of ${cap.toLocaleString('en-US')} tokens a question; ` +
       'narrow the scope (a folder, or exclude globs) or raise the cap (--max-tokens, or the setting treeformer.maxTokensPerQuestion)',
   );
 }

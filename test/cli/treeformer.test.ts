@@ -2,49 +2,14 @@
 // test model: the DESIGN §8 JSON, the readable list, the index command, every
 // error's message and exit code, and Ctrl-C.
 import * as assert from 'assert';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Run, treeformer } from '../support/cliRun';
 import { writeQaTestModel, WrittenTestModel } from '../support/qaModel';
 
-const CLI = path.resolve(__dirname, '../../src/cli/treeformer.js');
 const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/engine/harbour-log.txt');
 const QUESTION = 'When silver clock yellow garden ancient';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** Whether `killAfterMs` ran out and the child was killed. */
-  killed?: boolean;
-}
-
-function treeformer(
-  args: string[],
-  options: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; killAfterMs?: number } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, TREEFORMER_CACHE: undefined } });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, options.killAfterMs);
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      options.onStderr?.(stderr, child);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, killed });
-    });
-  });
-}
 
 describe('treeformer CLI', function () {
   this.timeout(60000);
