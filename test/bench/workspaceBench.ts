@@ -130,7 +130,7 @@ async function measureSize(
   modelPath: string,
   planted?: { questions: Question[]; copies: Map<string, string> },
 ): Promise<SizeResult> {
-  const engine = await openEngine({ modelPath, device: 'cpu', cacheDir });
+  const engine = await openEngine({ modelPath, device: 'cpu', cacheDir, maxScopeTokens: 10_000_000 });
   try {
     const started = performance.now();
     const built = await engine.buildIndex([workspace]);

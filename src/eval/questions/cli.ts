@@ -131,7 +131,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const fileOf = (answerFile: string) => back.get(answerFile) ?? answerFile;
 
-  const engine = await openEngine({ modelPath: path.resolve(values.model!) });
+  // The workspace scope is all 27 files (~2M tokens): past the default cap a question.
+  const engine = await openEngine({ modelPath: path.resolve(values.model!), maxScopeTokens: 10_000_000 });
   const reads: Read[] = [];
   // The model reads only when a ranker needs it; bm25 alone is measured without it.
   const readWith: RankerKind = kinds.every((k) => k === 'bm25') ? 'bm25' : 'hybrid';
