@@ -156,7 +156,9 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
                          'start/end log-softmax over the window to score a span across windows',
             'masked_logit': NEG_LOGIT,
         },
-        'metrics': {'status': 'pending', 'note': 'filled in by the evaluation step'},
+        'metrics': {'status': 'pending', 'note': 'the real-question figures go to questions_eval '
+                                                 '(npm run eval:questions -- --card), the mined test split to '
+                                                 'mined_eval (python3 -m models.treeformer.mined_eval --card)'},
     }
     if cfg.attention in TREE_KINDS:
         card['io']['ops'] = {'domain': CUSTOM_DOMAIN, 'version': 1,
@@ -189,7 +191,7 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
             'extrapolation': summary.get('extrapolation'),
             'command': f'python3 -m models.treeformer.train --config {train_cfg["name"]}'
                        + (f' --minutes {minutes:g}' if minutes else '') + (f' --tokens {tokens}' if tokens else ''),
-            'finished': 'summary' in ckpt,
+            'finished': ckpt.get('level', 0) >= len(train_cfg['levels']),
         }
         card['data'] = ckpt.get('data')
     return card

@@ -54,6 +54,7 @@ def main(argv: List[str] | None = None) -> None:
     parser.add_argument('--split', default='test')
     parser.add_argument('--lengths', type=int, nargs='+', default=[4096])
     parser.add_argument('--groups', type=int, default=64)
+    parser.add_argument('--card', type=Path, help='also write the figures into this model card (mined_eval)')
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     model, ckpt = load_checkpoint(args.checkpoint)
@@ -66,6 +67,13 @@ def main(argv: List[str] | None = None) -> None:
         report['results'].append(result)
         print(json.dumps(result), flush=True)
     print(json.dumps(report))
+    if args.card is not None:
+        card = json.loads(args.card.read_text())
+        lengths = ' '.join(str(n) for n in args.lengths)
+        card['mined_eval'] = {**report, 'command': f'python3 -m models.treeformer.mined_eval --checkpoint '
+                                                   f'<{args.checkpoint.name}> --split {args.split} --lengths {lengths} '
+                                                   f'--groups {args.groups} --card {args.card.name}'}
+        args.card.write_text(json.dumps(card, indent=2) + '\n')
 
 
 if __name__ == '__main__':
