@@ -70,6 +70,30 @@ const ElementType* element_type_by_onnx(ONNXTensorElementDataType type) {
   return nullptr;
 }
 
+// "a Float32Array", "an Int32Array", ... for error messages.
+const char* typed_array_name(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array: return "an Int8Array";
+    case napi_uint8_array: return "a Uint8Array";
+    case napi_uint8_clamped_array: return "a Uint8ClampedArray";
+    case napi_int16_array: return "an Int16Array";
+    case napi_uint16_array: return "a Uint16Array";
+    case napi_int32_array: return "an Int32Array";
+    case napi_uint32_array: return "a Uint32Array";
+    case napi_float32_array: return "a Float32Array";
+    case napi_float64_array: return "a Float64Array";
+    case napi_bigint64_array: return "a BigInt64Array";
+    case napi_biguint64_array: return "a BigUint64Array";
+    default: return "a typed array of another kind";
+  }
+}
+
+// Whether a typed array of `kind` holds elements of `type` (a uint8 tensor may
+// also come as a Uint8ClampedArray, whose bytes are the same).
+bool typed_array_matches(const ElementType& type, napi_typedarray_type kind) {
+  return kind == type.array || (type.type == ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 && kind == napi_uint8_clamped_array);
+}
+
 struct OrtValueDeleter {
   void operator()(OrtValue* v) const {
     if (v) g_api->ReleaseValue(v);
@@ -376,6 +400,11 @@ ValuePtr ToOrtValue(Napi::Env env, const std::string& name, const Napi::Value& j
   }
   if (!obj.Get("data").IsTypedArray()) throw Napi::TypeError::New(env, "input '" + name + "' data must be a typed array");
   auto data = obj.Get("data").As<Napi::TypedArray>();
+  // Same byte length is not enough: an Int32Array's bits are not float32 values.
+  if (!typed_array_matches(*type, data.TypedArrayType()))
+    throw Napi::TypeError::New(env, "input '" + name + "' is " + type->name + ", so its data must be " +
+                                        typed_array_name(type->array) + ", got " +
+                                        typed_array_name(data.TypedArrayType()));
   if (data.ByteLength() != count * type->bytes)
     throw Napi::RangeError::New(env, "input '" + name + "' has " + std::to_string(data.ByteLength()) +
                                          " bytes of data but its dims need " + std::to_string(count * type->bytes));

@@ -13,6 +13,10 @@
 
 namespace treeformer {
 
+// Deepest tree the ops accept (M = 2^16 - 1 = 65535 internal nodes). Scratch
+// memory grows with B·H·2^depth whatever N is, so deeper trees are refused.
+constexpr int kMaxTreeDepth = 16;
+
 struct Dims {
   int64_t B = 0, H = 0, N = 0, D = 0;
   int64_t M = 0;  // internal nodes per tree
@@ -41,6 +45,11 @@ struct AttentionOutputs {
 };
 
 // Runs task(i) for every i in [0, count), possibly on several threads at once.
+// A task may throw; an implementation that hands tasks to a foreign thread
+// pool (ONNX Runtime's) must catch inside each task and rethrow the first
+// exception on the calling thread once all tasks have ended. The kernels
+// allocate their scratch before the parallel sections, so their tasks do not
+// allocate.
 using ParallelFor = std::function<void(size_t count, const std::function<void(size_t)>& task)>;
 
 // Runs the tasks one after another on the calling thread.
@@ -63,5 +72,13 @@ void tree_fine_attention(const Dims& dims, const AttentionInputs& in, const Atte
 // sink, and the valid global keys.
 void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
                            const ParallelFor& parallel_for);
+
+// Upper bounds, in bytes, of the scratch memory (beyond inputs and outputs)
+// that tree_fine_attention / tree_coarse_attention allocate for `dims` with
+// `num_global` global keys; TreeRoute needs none. Computed from the dims
+// alone, before anything is allocated, so that a caller can refuse a call
+// up front. A double, so that absurd dims cannot overflow it.
+double fine_attention_scratch_bytes(const Dims& dims, int64_t num_global);
+double coarse_attention_scratch_bytes(const Dims& dims, int64_t num_global);
 
 }  // namespace treeformer

@@ -5,11 +5,21 @@
 // queries attend to them. Nothing N×N is ever built. Work is split into
 // independent tasks handed to the caller's ParallelFor, so ORT's intra-op
 // thread pool spreads it over the cores.
+//
+// Scratch memory is allocated on the calling thread before each parallel
+// section: flat arrays for the per-(b, h) leaf buckets, and one buffer per
+// worker (not per task) where a task needs room of its own. A task therefore
+// never allocates, and a failed allocation is an ordinary exception on the
+// calling thread. *_scratch_bytes() bound what these allocations add up to.
 #include "tree_attention.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace treeformer {
@@ -17,6 +27,43 @@ namespace {
 
 constexpr int64_t kRouteChunk = 1024;  // positions routed per task
 constexpr int64_t kTasksPerHead = 64;  // leaf groups per (b, h)
+// Per-worker scratch of one parallel section stays under this, by running
+// fewer workers, unless a single worker needs more.
+constexpr double kWorkerScratchBudget = 256.0 * 1024 * 1024;
+
+size_t hardware_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? n : 1;
+}
+
+// Workers for `tasks` tasks when each worker holds `bytes_per_worker` of
+// scratch: at most one per hardware thread and per task, and no more than fit
+// in kWorkerScratchBudget together; at least one.
+size_t worker_count(int64_t tasks, double bytes_per_worker) {
+  double n = std::min(static_cast<double>(hardware_threads()), static_cast<double>(std::max<int64_t>(tasks, 1)));
+  if (bytes_per_worker > 0) n = std::min(n, std::floor(kWorkerScratchBudget / bytes_per_worker));
+  return std::max<size_t>(1, static_cast<size_t>(n));
+}
+
+// Bounds worker_count(tasks, b) * b for every b <= bytes_per_worker.
+double worker_scratch_bound(int64_t tasks, double bytes_per_worker) {
+  const double most = std::min(static_cast<double>(hardware_threads()), static_cast<double>(std::max<int64_t>(tasks, 1)));
+  return std::min(most * bytes_per_worker, std::max(kWorkerScratchBudget, bytes_per_worker));
+}
+
+// Runs body(worker, task) for every task in [0, tasks) on `workers` workers,
+// each claiming the next unclaimed task, so the load balances while every
+// worker keeps its own scratch (indexed by `worker`).
+void run_on_workers(const ParallelFor& parallel_for, size_t workers, size_t tasks,
+                    const std::function<void(size_t worker, size_t task)>& body) {
+  if (tasks == 0) return;
+  std::atomic<size_t> next{0};
+  parallel_for(std::min(workers, tasks), [&](size_t worker) {
+    for (size_t task = next.fetch_add(1, std::memory_order_relaxed); task < tasks;
+         task = next.fetch_add(1, std::memory_order_relaxed))
+      body(worker, task);
+  });
+}
 
 // Hot loops get an AVX2/FMA clone next to the baseline x86-64 one; the loader
 // picks the clone the CPU supports, so the library still runs everywhere.
@@ -62,19 +109,34 @@ int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 // The candidates every query of one leaf attends to, gathered once per leaf.
 // Keys are stored transposed, [D, capacity], so one query's scores vectorise
 // across candidates; values are row-major [capacity, padded D]. Both are
-// zero-padded to whole blocks so the inner loops need no tails.
+// zero-padded to whole blocks so the inner loops need no tails. The buffers
+// are allocated once per worker, for the most candidates any leaf has.
 struct LeafCandidates {
   int64_t D = 0, padded_D = 0, count = 0, capacity = 0;
   std::vector<float> keys_t, values, scores;
 
-  void reset(int64_t dim, int64_t max_count) {
+  // Bytes that allocate(dim, max_count) takes.
+  static double bytes(int64_t dim, int64_t max_count) {
+    const double cap = static_cast<double>(round_up(max_count, kBlock));
+    return 4.0 * cap * static_cast<double>(dim + round_up(dim, kBlock) + 1);
+  }
+  // On the calling thread, before the parallel section.
+  void allocate(int64_t dim, int64_t max_count) {
     D = dim;
     padded_D = round_up(dim, kBlock);
+    const int64_t cap = round_up(max_count, kBlock);
+    keys_t.resize(static_cast<size_t>(D * cap));
+    values.resize(static_cast<size_t>(padded_D * cap));
+    scores.resize(static_cast<size_t>(cap));
+  }
+  // Empties the set for up to `max_count` candidates; never allocates.
+  void reset(int64_t max_count) {
     count = 0;
     capacity = round_up(max_count, kBlock);
-    keys_t.assign(static_cast<size_t>(D * capacity), 0.f);
-    values.assign(static_cast<size_t>(padded_D * capacity), 0.f);
-    scores.resize(static_cast<size_t>(capacity));
+    if (static_cast<size_t>(capacity) > scores.size())
+      throw std::logic_error("tree attention: a leaf has more candidates than its scratch was sized for");
+    std::fill_n(keys_t.begin(), D * capacity, 0.f);
+    std::fill_n(values.begin(), padded_D * capacity, 0.f);
   }
   void add(const float* k, const float* v) {
     for (int64_t d = 0; d < D; ++d) keys_t[d * capacity + count] = k[d];
@@ -152,52 +214,83 @@ void route_queries_and_keys(const Dims& dims, const AttentionInputs& in, const A
   });
 }
 
-// Positions of one (b, h) grouped by leaf: positions of leaf l are
-// order[start[l] .. start[l+1]). Padded positions (leaf -1) are left out.
-struct LeafBuckets {
-  std::vector<int32_t> start;  // [L + 1]
-  std::vector<int32_t> order;  // [valid positions]
-
-  void build(const int64_t* leaf, int64_t N, int64_t L) {
-    start.assign(static_cast<size_t>(L + 1), 0);
-    for (int64_t n = 0; n < N; ++n)
-      if (leaf[n] >= 0) ++start[static_cast<size_t>(leaf[n] + 1)];
-    for (int64_t l = 0; l < L; ++l) start[l + 1] += start[l];
-    order.resize(static_cast<size_t>(start[L]));
-    std::vector<int32_t> cursor(start.begin(), start.end() - 1);
-    for (int64_t n = 0; n < N; ++n)
-      if (leaf[n] >= 0) order[static_cast<size_t>(cursor[leaf[n]]++)] = static_cast<int32_t>(n);
+// Positions of every (b, h) grouped by leaf, in two flat arrays allocated
+// once on the calling thread: in head bh, the positions of leaf l (ascending)
+// are order(bh)[start(bh)[l] .. start(bh)[l+1]). Padded positions (leaf -1)
+// are left out. build() may run for different heads in parallel.
+class LeafBuckets {
+ public:
+  static double bytes(int64_t BH, int64_t N, int64_t L) {
+    return 4.0 * static_cast<double>(BH) * static_cast<double>(L + 1 + N);
   }
-  int64_t size(int64_t l) const { return start[l + 1] - start[l]; }
+  LeafBuckets(int64_t BH, int64_t N, int64_t L)
+      : N_(N), L_(L), start_(static_cast<size_t>(BH * (L + 1))), order_(static_cast<size_t>(BH * N)) {}
+
+  // Counting sort of head bh's leaves; no allocation.
+  void build(int64_t bh, const int64_t* leaf) {
+    int32_t* s = start_.data() + bh * (L_ + 1);
+    int32_t* o = order_.data() + bh * N_;
+    std::fill(s, s + L_ + 1, 0);
+    for (int64_t n = 0; n < N_; ++n)
+      if (leaf[n] >= 0) ++s[leaf[n] + 1];
+    for (int64_t l = 0; l < L_; ++l) s[l + 1] += s[l];
+    // s[l] serves as leaf l's cursor; afterwards it holds the start of leaf l + 1.
+    for (int64_t n = 0; n < N_; ++n)
+      if (leaf[n] >= 0) o[s[leaf[n]]++] = static_cast<int32_t>(n);
+    std::memmove(s + 1, s, static_cast<size_t>(L_) * sizeof(int32_t));
+    s[0] = 0;
+  }
+  const int32_t* start(int64_t bh) const { return start_.data() + bh * (L_ + 1); }
+  const int32_t* order(int64_t bh) const { return order_.data() + bh * N_; }
+  int64_t size(int64_t bh, int64_t l) const { return start(bh)[l + 1] - start(bh)[l]; }
+
+ private:
+  int64_t N_, L_;
+  std::vector<int32_t> start_;  // [BH, L + 1]
+  std::vector<int32_t> order_;  // [BH, N]; the first start(bh)[L] of each row are used
 };
+
+// Leaf groups per (b, h) in attend_by_leaf: the tasks are (b, h, group).
+int64_t leaves_per_task(int64_t L) { return std::max<int64_t>(1, L / kTasksPerHead); }
+int64_t leaf_groups(int64_t L) { return (L + leaves_per_task(L) - 1) / leaves_per_task(L); }
 
 // Fills `c` with the candidates of leaf `l` in head (b, h); `max_count` bounds them.
 using GatherCandidates = std::function<void(int64_t bh, int64_t l, LeafCandidates& c)>;
 using MaxCandidates = std::function<int64_t(int64_t bh, int64_t l)>;
 
+// Scratch of attend_by_leaf when no leaf has more than `most_candidates`.
+double attend_scratch_bytes(const Dims& dims, int64_t most_candidates) {
+  const int64_t BH = dims.B * dims.H, L = dims.leaves();
+  return LeafBuckets::bytes(BH, dims.N, L) +
+         worker_scratch_bound(BH * leaf_groups(L), LeafCandidates::bytes(dims.D, most_candidates));
+}
+
 // The shared second half of both attention kinds: bucket queries by leaf, then
 // per (b, h, group of leaves) gather each leaf's candidates once and attend.
+// No leaf may have more than `most_candidates` candidates.
 void attend_by_leaf(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
-                    const ParallelFor& parallel_for, const MaxCandidates& max_candidates,
+                    const ParallelFor& parallel_for, int64_t most_candidates, const MaxCandidates& max_candidates,
                     const GatherCandidates& gather) {
   const int64_t N = dims.N, D = dims.D, L = dims.leaves(), BH = dims.B * dims.H;
-  std::vector<LeafBuckets> queries(static_cast<size_t>(BH));
-  parallel_for(static_cast<size_t>(BH), [&](size_t bh) { queries[bh].build(out.q_leaf + bh * N, N, L); });
+  LeafBuckets queries(BH, N, L);
+  parallel_for(static_cast<size_t>(BH), [&](size_t bh) { queries.build(static_cast<int64_t>(bh), out.q_leaf + bh * N); });
 
-  const int64_t leaves_per_task = std::max<int64_t>(1, L / kTasksPerHead);
-  const int64_t groups = (L + leaves_per_task - 1) / leaves_per_task;
-  parallel_for(static_cast<size_t>(BH * groups), [&](size_t task) {
+  const int64_t per_task = leaves_per_task(L), groups = leaf_groups(L), tasks = BH * groups;
+  std::vector<LeafCandidates> candidates(worker_count(tasks, LeafCandidates::bytes(D, most_candidates)));
+  for (LeafCandidates& c : candidates) c.allocate(D, most_candidates);
+  run_on_workers(parallel_for, candidates.size(), static_cast<size_t>(tasks), [&](size_t worker, size_t task) {
     const int64_t bh = static_cast<int64_t>(task) / groups, group = static_cast<int64_t>(task) % groups;
-    const LeafBuckets& qb = queries[bh];
-    LeafCandidates candidates;
-    const int64_t leaf_end = std::min(L, (group + 1) * leaves_per_task);
-    for (int64_t l = group * leaves_per_task; l < leaf_end; ++l) {
-      if (qb.size(l) == 0) continue;
-      candidates.reset(D, max_candidates(bh, l));
-      gather(bh, l, candidates);
-      for (int32_t qi = qb.start[l]; qi < qb.start[l + 1]; ++qi) {
-        const int64_t row = bh * N + qb.order[qi];
-        attend_candidates(in.Q + row * D, candidates, in.scale, out.out + row * D);
+    const int32_t* q_start = queries.start(bh);
+    const int32_t* q_order = queries.order(bh);
+    LeafCandidates& c = candidates[worker];
+    const int64_t leaf_end = std::min(L, (group + 1) * per_task);
+    for (int64_t l = group * per_task; l < leaf_end; ++l) {
+      if (q_start[l + 1] == q_start[l]) continue;
+      c.reset(max_candidates(bh, l));
+      gather(bh, l, c);
+      for (int32_t qi = q_start[l]; qi < q_start[l + 1]; ++qi) {
+        const int64_t row = bh * N + q_order[qi];
+        attend_candidates(in.Q + row * D, c, in.scale, out.out + row * D);
       }
     }
   });
@@ -248,12 +341,16 @@ void tree_fine_attention(const Dims& dims, const AttentionInputs& in, const Atte
                          const ParallelFor& parallel_for) {
   const int64_t H = dims.H, N = dims.N, D = dims.D, L = dims.leaves();
   const int64_t G = std::min(in.num_global, N);
+  const int64_t BH = dims.B * H;
   route_queries_and_keys(dims, in, out, parallel_for);
-  std::vector<LeafBuckets> keys(static_cast<size_t>(dims.B * H));
-  parallel_for(keys.size(), [&](size_t bh) { keys[bh].build(out.k_leaf + bh * N, N, L); });
+  LeafBuckets keys(BH, N, L);
+  parallel_for(static_cast<size_t>(BH), [&](size_t bh) { keys.build(static_cast<int64_t>(bh), out.k_leaf + bh * N); });
+  int64_t most_keys = 0;
+  for (int64_t bh = 0; bh < BH; ++bh)
+    for (int64_t l = 0; l < L; ++l) most_keys = std::max(most_keys, keys.size(bh, l));
 
   attend_by_leaf(
-      dims, in, out, parallel_for, [&](int64_t bh, int64_t l) { return 1 + G + keys[bh].size(l); },
+      dims, in, out, parallel_for, 1 + G + most_keys, [&](int64_t bh, int64_t l) { return 1 + G + keys.size(bh, l); },
       [&](int64_t bh, int64_t l, LeafCandidates& c) {
         const int64_t b = bh / H, h = bh % H;
         const float* K = in.K + bh * N * D;
@@ -262,8 +359,9 @@ void tree_fine_attention(const Dims& dims, const AttentionInputs& in, const Atte
         c.add(in.sink_k + h * D, in.sink_v + h * D);
         for (int64_t g = 0; g < G; ++g)  // a global key in this leaf comes with the leaf
           if (is_valid(in.mask, b, N, g) && k_leaf[g] != l) c.add(K + g * D, V + g * D);
-        const LeafBuckets& kb = keys[bh];
-        for (int32_t kj = kb.start[l]; kj < kb.start[l + 1]; ++kj) c.add(K + kb.order[kj] * D, V + kb.order[kj] * D);
+        const int32_t* k_start = keys.start(bh);
+        const int32_t* k_order = keys.order(bh);
+        for (int32_t kj = k_start[l]; kj < k_start[l + 1]; ++kj) c.add(K + k_order[kj] * D, V + k_order[kj] * D);
       });
 }
 
@@ -276,45 +374,53 @@ void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const At
 
   // Node summaries per (b, h): sums at the leaves, then added up the tree
   // (children are visited before parents when going down the node numbers).
+  // The sums are in double, in one buffer per worker.
   std::vector<float> key_mean(static_cast<size_t>(B * H * nodes * D));
   std::vector<float> value_mean(key_mean.size());
   std::vector<int64_t> count(static_cast<size_t>(B * H * nodes));
-  parallel_for(static_cast<size_t>(B * H), [&](size_t bh) {
-    int64_t* c = count.data() + bh * nodes;
-    std::vector<double> ksum(static_cast<size_t>(nodes * D), 0.0), vsum(ksum.size(), 0.0);
-    for (int64_t j = 0; j < N; ++j) {
-      const int64_t l = out.k_leaf[bh * N + j];
-      if (l < 0) continue;
-      const int64_t node = M + l;
-      const float* k = in.K + (bh * N + j) * D;
-      const float* v = in.V + (bh * N + j) * D;
-      for (int64_t d = 0; d < D; ++d) {
-        ksum[node * D + d] += k[d];
-        vsum[node * D + d] += v[d];
+  {
+    const size_t sums_per_worker = static_cast<size_t>(2 * nodes * D);
+    std::vector<std::unique_ptr<double[]>> sums(worker_count(B * H, 8.0 * static_cast<double>(sums_per_worker)));
+    for (auto& s : sums) s.reset(new double[sums_per_worker]);
+    run_on_workers(parallel_for, sums.size(), static_cast<size_t>(B * H), [&](size_t worker, size_t bh) {
+      int64_t* c = count.data() + bh * nodes;
+      double* ksum = sums[worker].get();
+      double* vsum = ksum + nodes * D;
+      std::fill_n(ksum, sums_per_worker, 0.0);
+      for (int64_t j = 0; j < N; ++j) {
+        const int64_t l = out.k_leaf[bh * N + j];
+        if (l < 0) continue;
+        const int64_t node = M + l;
+        const float* k = in.K + (bh * N + j) * D;
+        const float* v = in.V + (bh * N + j) * D;
+        for (int64_t d = 0; d < D; ++d) {
+          ksum[node * D + d] += k[d];
+          vsum[node * D + d] += v[d];
+        }
+        ++c[node];
       }
-      ++c[node];
-    }
-    for (int64_t node = nodes - 1; node > 0; --node) {
-      const int64_t parent = (node - 1) / 2;
-      c[parent] += c[node];
-      for (int64_t d = 0; d < D; ++d) {
-        ksum[parent * D + d] += ksum[node * D + d];
-        vsum[parent * D + d] += vsum[node * D + d];
+      for (int64_t node = nodes - 1; node > 0; --node) {
+        const int64_t parent = (node - 1) / 2;
+        c[parent] += c[node];
+        for (int64_t d = 0; d < D; ++d) {
+          ksum[parent * D + d] += ksum[node * D + d];
+          vsum[parent * D + d] += vsum[node * D + d];
+        }
       }
-    }
-    float* km = key_mean.data() + bh * nodes * D;
-    float* vm = value_mean.data() + bh * nodes * D;
-    for (int64_t node = 0; node < nodes; ++node) {
-      if (c[node] == 0) continue;
-      for (int64_t d = 0; d < D; ++d) {
-        km[node * D + d] = static_cast<float>(ksum[node * D + d] / static_cast<double>(c[node]));
-        vm[node * D + d] = static_cast<float>(vsum[node * D + d] / static_cast<double>(c[node]));
+      float* km = key_mean.data() + bh * nodes * D;
+      float* vm = value_mean.data() + bh * nodes * D;
+      for (int64_t node = 0; node < nodes; ++node) {
+        if (c[node] == 0) continue;
+        for (int64_t d = 0; d < D; ++d) {
+          km[node * D + d] = static_cast<float>(ksum[node * D + d] / static_cast<double>(c[node]));
+          vm[node * D + d] = static_cast<float>(vsum[node * D + d] / static_cast<double>(c[node]));
+        }
       }
-    }
-  });
+    });
+  }  // the sums are freed before the attention
 
   attend_by_leaf(
-      dims, in, out, parallel_for, [&](int64_t, int64_t) { return 1 + G + dims.depth + 1; },
+      dims, in, out, parallel_for, 1 + G + dims.depth + 1, [&](int64_t, int64_t) { return 1 + G + dims.depth + 1; },
       [&](int64_t bh, int64_t l, LeafCandidates& c) {
         const int64_t b = bh / H, h = bh % H;
         const float* K = in.K + bh * N * D;
@@ -330,6 +436,21 @@ void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const At
           if (node == 0) break;
         }
       });
+}
+
+double fine_attention_scratch_bytes(const Dims& dims, int64_t num_global) {
+  const int64_t G = std::max<int64_t>(0, std::min(num_global, dims.N));
+  // Key buckets, then attend_by_leaf with up to every key in one leaf.
+  return LeafBuckets::bytes(dims.B * dims.H, dims.N, dims.leaves()) + attend_scratch_bytes(dims, 1 + G + dims.N);
+}
+
+double coarse_attention_scratch_bytes(const Dims& dims, int64_t num_global) {
+  const int64_t G = std::max<int64_t>(0, std::min(num_global, dims.N));
+  const double BH = static_cast<double>(dims.B * dims.H), nodes = static_cast<double>(2 * dims.M + 1),
+               D = static_cast<double>(dims.D);
+  const double summaries = BH * nodes * (2 * D * sizeof(float) + sizeof(int64_t));  // means and counts
+  const double sums = worker_scratch_bound(dims.B * dims.H, nodes * 2 * D * sizeof(double));
+  return summaries + sums + attend_scratch_bytes(dims, 1 + G + dims.depth + 1);
 }
 
 }  // namespace treeformer

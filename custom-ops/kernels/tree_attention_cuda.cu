@@ -586,5 +586,18 @@ std::string tree_coarse_attention(const Dims& dims, const AttentionInputs& in, c
 
 int64_t max_head_dim() { return kWarp * kMaxChunks; }
 
+// What route_and_bucket() and coarse_impl() allocate in their Scratch.
+double fine_attention_scratch_bytes(const Dims& d) {
+  const double BH = static_cast<double>(d.B * d.H), L = static_cast<double>(d.leaves());
+  return sizeof(int) * BH * ((L + 1) + L + static_cast<double>(d.N));  // off, fill, sorted
+}
+
+double coarse_attention_scratch_bytes(const Dims& d) {
+  const double BH = static_cast<double>(d.B * d.H), nodes = static_cast<double>(2 * d.M + 1),
+               D = static_cast<double>(d.D);
+  return fine_attention_scratch_bytes(d) + BH * nodes * D * (2 * sizeof(double) + 2 * sizeof(float)) +
+         BH * nodes * sizeof(int);  // ksum, vsum, kmean, vmean, count
+}
+
 }  // namespace cuda
 }  // namespace treeformer

@@ -33,5 +33,10 @@ std::string tree_coarse_attention(const Dims& dims, const AttentionInputs& in, c
 // Largest head dim D the attention kernels support (TreeRoute has no limit).
 int64_t max_head_dim();
 
+// Upper bounds, in bytes, of the device scratch that tree_fine_attention /
+// tree_coarse_attention allocate for `dims` (TreeRoute allocates none).
+double fine_attention_scratch_bytes(const Dims& dims);
+double coarse_attention_scratch_bytes(const Dims& dims);
+
 }  // namespace cuda
 }  // namespace treeformer

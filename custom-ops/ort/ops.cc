@@ -6,7 +6,10 @@
 #include <onnxruntime_cxx_api.h>
 #undef ORT_API_MANUAL_INIT
 
+#include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <exception>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -22,6 +25,14 @@ namespace {
 
 constexpr const char* kDomain = "ai.treeformer";
 constexpr const char* kCudaProvider = "CUDAExecutionProvider";
+
+// Scratch memory one op call may ask for (CPU memory, or device memory on
+// CUDA), estimated from the input dims before anything is allocated.
+constexpr double kMaxScratchBytes = 4.0 * 1024 * 1024 * 1024;
+constexpr const char* kMaxScratchText = "4 GiB";
+
+// Accepted range of the attention ops' `scale` attribute (1/sqrt(D) by default).
+constexpr float kMaxScale = 1000.0f;
 
 enum class Device { Cpu, Cuda };
 
@@ -86,14 +97,29 @@ class InputReader {
   Ort::KernelContext& ctx_;
 };
 
-// Tree size from W [H,M,D]: M + 1 must be a power of two.
+// Tree size from W [H,M,D]: M + 1 must be a power of two, the depth at most kMaxTreeDepth.
 int depth_of(const InputReader& reader, int64_t M) {
   if (M <= 0) reader.fail("input 'W' has M = " + std::to_string(M) + " tree nodes; a tree needs at least 1");
   int depth = 0;
-  while ((int64_t{1} << depth) < M + 1 && depth < 31) ++depth;
+  while (depth < 62 && (int64_t{1} << depth) < M + 1) ++depth;
   if ((int64_t{1} << depth) != M + 1)
     reader.fail("input 'W' has M = " + std::to_string(M) + " tree nodes; M + 1 must be a power of two");
+  if (depth > kMaxTreeDepth)
+    reader.fail("input 'W' has M = " + std::to_string(M) + " tree nodes (depth " + std::to_string(depth) +
+                "); the maximum tree depth is " + std::to_string(kMaxTreeDepth) + " (M = " +
+                std::to_string((int64_t{1} << kMaxTreeDepth) - 1) + ")");
   return depth;
+}
+
+// Refuses a call whose estimated scratch memory is over kMaxScratchBytes.
+void check_scratch(const InputReader& reader, const Dims& d, double bytes) {
+  if (bytes <= kMaxScratchBytes) return;
+  char amount[64];
+  std::snprintf(amount, sizeof amount, "%.2f GiB", bytes / (1024.0 * 1024 * 1024));
+  reader.fail(std::string("this call needs about ") + amount + " of scratch memory (B=" + std::to_string(d.B) +
+              ", H=" + std::to_string(d.H) + ", N=" + std::to_string(d.N) + ", D=" + std::to_string(d.D) +
+              ", tree depth " + std::to_string(d.depth) + "), over the per-call limit of " + kMaxScratchText +
+              "; run fewer batch rows or heads per call, or use a shallower tree");
 }
 
 void check_sizes(const InputReader& reader, const char* name, const Dims& d) {
@@ -118,11 +144,30 @@ T* output(Ort::KernelContext& ctx, size_t index, const std::vector<int64_t>& sha
   return ctx.GetOutput(index, shape).GetTensorMutableData<T>();
 }
 
+// Runs tasks on ORT's intra-op thread pool. No exception may unwind into the
+// pool (it kills or hangs the process), so each task runs inside a catch-all:
+// the first exception is kept, the tasks not yet started are skipped, and it
+// is rethrown here on the calling thread once the parallel section is over.
 ParallelFor ort_parallel_for(const Ort::KernelContext& ctx) {
   return [&ctx](size_t count, const std::function<void(size_t)>& task) {
     if (count == 0) return;
-    auto trampoline = [](void* user, size_t i) { (*static_cast<const std::function<void(size_t)>*>(user))(i); };
-    ctx.ParallelFor(trampoline, count, 0, const_cast<std::function<void(size_t)>*>(&task));
+    struct Section {
+      explicit Section(const std::function<void(size_t)>* t) : task(t) {}
+      const std::function<void(size_t)>* task;
+      std::atomic<bool> failed{false};
+      std::exception_ptr error;  // written once, by the task that set `failed`
+    } section(&task);
+    auto trampoline = [](void* user, size_t i) noexcept {
+      auto& s = *static_cast<Section*>(user);
+      if (s.failed.load(std::memory_order_relaxed)) return;
+      try {
+        (*s.task)(i);
+      } catch (...) {
+        if (!s.failed.exchange(true)) s.error = std::current_exception();
+      }
+    };
+    ctx.ParallelFor(trampoline, count, 0, &section);  // returns once every task has ended
+    if (section.error) std::rethrow_exception(section.error);
   };
 }
 
@@ -140,6 +185,8 @@ OrtStatusPtr guarded(const char* op, Body&& body) {
     return Ort::GetApi().CreateStatus(ORT_FAIL, (std::string(op) + ": out of memory").c_str());
   } catch (const std::exception& e) {
     return Ort::GetApi().CreateStatus(ORT_FAIL, (std::string(op) + ": " + e.what()).c_str());
+  } catch (...) {
+    return Ort::GetApi().CreateStatus(ORT_FAIL, (std::string(op) + ": unknown error").c_str());
   }
 }
 
@@ -209,8 +256,83 @@ const char* op_name(Attention kind) { return kind == Attention::Fine ? "TreeFine
 
 struct AttentionAttributes {
   int64_t num_global = 0;
-  float scale = NAN;  // NaN: 1/sqrt(D), known only at run time
+  bool has_scale = false;  // absent: 1/sqrt(D), known only at run time
+  float scale = 0.f;
 };
+
+// What kind of value the node's attribute `name` holds ("an int", "a float",
+// ...), or nullptr when the node has no attribute of that name. The C API has
+// no call that tells an attribute's type, so each typed getter is asked in
+// turn. When none can read it, ONNX Runtime's "No attribute with name" message
+// is what tells an absent attribute from one of a kind no getter reads (a
+// graph, a list of strings...).
+const char* attribute_kind(const OrtApi& api, const OrtKernelInfo* info, const char* name) {
+  auto ok = [&api](OrtStatus* status) {
+    if (!status) return true;
+    api.ReleaseStatus(status);
+    return false;
+  };
+  int64_t i = 0;
+  float f = 0.f;
+  size_t size = 0;
+  OrtStatus* as_int = api.KernelInfoGetAttribute_int64(info, name, &i);
+  if (!as_int) return "an int";
+  const std::string int_error = api.GetErrorMessage(as_int);
+  api.ReleaseStatus(as_int);
+  if (ok(api.KernelInfoGetAttribute_float(info, name, &f))) return "a float";
+  if (ok(api.KernelInfoGetAttribute_string(info, name, nullptr, &size))) return "a string";
+  size_t ints = 0, floats = 0;
+  const bool has_ints = ok(api.KernelInfoGetAttributeArray_int64(info, name, nullptr, &ints));
+  const bool has_floats = ok(api.KernelInfoGetAttributeArray_float(info, name, nullptr, &floats));
+  if (has_ints && ints > 0) return "a list of ints";
+  if (has_floats && floats > 0) return "a list of floats";
+  if (has_ints || has_floats) return "an empty list";
+  OrtAllocator* allocator = nullptr;
+  if (ok(api.GetAllocatorWithDefaultOptions(&allocator))) {
+    OrtValue* tensor = nullptr;
+    if (ok(api.KernelInfoGetAttribute_tensor(info, name, allocator, &tensor))) {
+      if (tensor) api.ReleaseValue(tensor);
+      return "a tensor";
+    }
+  }
+  if (int_error.find("No attribute") != std::string::npos) return nullptr;
+  return "a value of another type";
+}
+
+std::string float_text(float x) {
+  if (std::isnan(x)) return "nan";
+  std::ostringstream s;
+  s << x;
+  return s.str();
+}
+
+// Reads num_global and scale: an absent attribute takes its default; one of
+// the wrong type or out of range is an error naming the op and the attribute.
+AttentionAttributes read_attributes(const OrtApi& api, const OrtKernelInfo* info, const std::string& op) {
+  auto fail = [&op](const std::string& message) -> void { throw OpError{op + ": " + message}; };
+  auto check = [&](OrtStatus* status, const char* name) {
+    if (!status) return;
+    const std::string message = api.GetErrorMessage(status);
+    api.ReleaseStatus(status);
+    fail(std::string("cannot read attribute '") + name + "': " + message);
+  };
+  AttentionAttributes attrs;
+  if (const char* kind = attribute_kind(api, info, "num_global")) {
+    if (std::string(kind) != "an int") fail(std::string("attribute 'num_global' must be an int, got ") + kind);
+    check(api.KernelInfoGetAttribute_int64(info, "num_global", &attrs.num_global), "num_global");
+    if (attrs.num_global < 0)
+      fail("attribute 'num_global' must be >= 0, got " + std::to_string(attrs.num_global));
+  }
+  if (const char* kind = attribute_kind(api, info, "scale")) {
+    if (std::string(kind) != "a float") fail(std::string("attribute 'scale' must be a float, got ") + kind);
+    check(api.KernelInfoGetAttribute_float(info, "scale", &attrs.scale), "scale");
+    if (!std::isfinite(attrs.scale) || attrs.scale <= 0.f || attrs.scale > kMaxScale)
+      fail("attribute 'scale' must be a finite number in (0, " + float_text(kMaxScale) + "], got " +
+           float_text(attrs.scale));
+    attrs.has_scale = true;
+  }
+  return attrs;
+}
 
 struct TreeAttentionKernel {
   TreeAttentionKernel(Attention kind, Device device, AttentionAttributes attrs)
@@ -248,7 +370,15 @@ struct TreeAttentionKernel {
                     std::to_string(cuda::max_head_dim()));
 #endif
       in.num_global = std::min(attrs_.num_global, d.N);
-      in.scale = std::isnan(attrs_.scale) ? 1.0f / std::sqrt(static_cast<float>(d.D)) : attrs_.scale;
+      in.scale = attrs_.has_scale ? attrs_.scale : 1.0f / std::sqrt(static_cast<float>(d.D));
+      const bool fine = kind_ == Attention::Fine;
+      double scratch = fine ? fine_attention_scratch_bytes(d, in.num_global)
+                            : coarse_attention_scratch_bytes(d, in.num_global);
+#ifdef TREEFORMER_WITH_CUDA
+      if (device_ == Device::Cuda)
+        scratch = fine ? cuda::fine_attention_scratch_bytes(d) : cuda::coarse_attention_scratch_bytes(d);
+#endif
+      check_scratch(reader, d, scratch);
 
       AttentionOutputs out;
       out.out = output<float>(ctx, 0, q_shape);
@@ -279,19 +409,8 @@ struct TreeAttentionOp : Ort::CustomOpBase<TreeAttentionOp, TreeAttentionKernel,
   TreeAttentionOp(Attention kind, Device device) : kind_(kind), device_(device) {}
 
   OrtStatusPtr CreateKernelV2(const OrtApi& api, const OrtKernelInfo* info, void** kernel) const {
-    AttentionAttributes attrs;
-    // Absent attributes keep their defaults; the lookup's status says so.
-    if (OrtStatus* absent = api.KernelInfoGetAttribute_int64(info, "num_global", &attrs.num_global))
-      api.ReleaseStatus(absent);
-    if (OrtStatus* absent = api.KernelInfoGetAttribute_float(info, "scale", &attrs.scale)) api.ReleaseStatus(absent);
-    const std::string op = op_name(kind_);
-    if (attrs.num_global < 0)
-      return api.CreateStatus(ORT_INVALID_ARGUMENT,
-                              (op + ": attribute 'num_global' must be >= 0, got " + std::to_string(attrs.num_global)).c_str());
-    if (std::isinf(attrs.scale))
-      return api.CreateStatus(ORT_INVALID_ARGUMENT, (op + ": attribute 'scale' must be finite").c_str());
-    *kernel = new TreeAttentionKernel(kind_, device_, attrs);
-    return nullptr;
+    const char* op = op_name(kind_);
+    return guarded(op, [&] { *kernel = new TreeAttentionKernel(kind_, device_, read_attributes(api, info, op)); });
   }
   const char* GetName() const { return op_name(kind_); }
   const char* GetExecutionProviderType() const { return device_ == Device::Cuda ? kCudaProvider : nullptr; }

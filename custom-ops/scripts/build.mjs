@@ -30,7 +30,9 @@ const addonApiInclude = dirname(require.resolve('node-addon-api/package.json'));
 const cuda = process.env.TREEFORMER_CUDA === '0' ? 'OFF' : 'ON';
 run('cmake', ['-S', opsDir, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', `-DTREEFORMER_CUDA=${cuda}`,
   `-DNODE_API_INCLUDE_DIRS=${nodeApiInclude};${addonApiInclude}`]);
-run('cmake', ['--build', buildDir, '--target', 'treeformer_ops', 'treeformer_ort', '-j', '2']);
+// CMAKE_BUILD_PARALLEL_LEVEL (e.g. 1 on a busy machine) overrides the default of 2 jobs.
+const jobs = process.env.CMAKE_BUILD_PARALLEL_LEVEL || '2';
+run('cmake', ['--build', buildDir, '--target', 'treeformer_ops', 'treeformer_ort', '-j', jobs]);
 
 const ortDir = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', 'linux', 'x64');
 mkdirSync(outDir, { recursive: true });

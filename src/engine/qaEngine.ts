@@ -104,8 +104,12 @@ export class Engine implements QaEngine {
     const features: Features[] = chosen.map((id) => ({ lexical: lexical[id] / best, relevance: 0, span: 0 }));
 
     if (kind !== 'bm25' && candidates.length > 0) {
-      const readings = await readCandidates(this.parts.runner, side, candidates, { readTokens: this.parts.readTokens, signal, onProgress });
+      const { readings, crowded } = await readCandidates(this.parts.runner, side, candidates, { readTokens: this.parts.readTokens, signal, onProgress });
       readings.forEach((r, i) => Object.assign(features[i], r));
+      const worst = crowded.reduce<(typeof crowded)[number] | undefined>((a, b) => (a && a.share >= b.share ? a : b), undefined);
+      if (worst) {
+        notes.push(`one tree leaf holds ${Math.round(worst.share * 100)}% of the keys of a head in ${worst.file.path} (and ${crowded.length - 1} other windows): tree attention there costs nearly what dense attention does`);
+      }
     }
     const order = candidates
       .map((c, i) => ({ c, score: fusedScore(kind, this.fusion, features[i]) }))

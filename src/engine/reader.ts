@@ -10,7 +10,7 @@
 import type { ChunkSet, CorpusFile } from './corpus';
 import { throwIfAborted } from './errors';
 import { buildInput, QuestionSide } from './model/inputs';
-import type { ModelOutput, ModelRunner } from './model/runner';
+import type { ModelOutput, ModelRunner, TreeShape } from './model/runner';
 import { decodeSpans, MAX_SPAN_TOKENS } from './spans';
 import type { Progress } from './types';
 
@@ -35,6 +35,15 @@ export interface ReadContext {
   n: number;
 }
 
+/** A window where one tree leaf holds this share of a head's keys: TF attention there costs nearly what dense does. */
+export const CROWDED_LEAF_SHARE = 0.5;
+
+export interface CrowdedLeaf {
+  file: CorpusFile;
+  /** The largest share of one head's keys in one leaf, over the window's layers and heads. */
+  share: number;
+}
+
 export interface ReadOptions {
   readTokens: number;
   signal?: AbortSignal;
@@ -55,9 +64,10 @@ export async function readCandidates(
   question: QuestionSide,
   candidates: readonly Candidate[],
   options: ReadOptions,
-): Promise<Reading[]> {
+): Promise<{ readings: Reading[]; crowded: CrowdedLeaf[] }> {
   const windows = new Map<CorpusFile, Window[]>();
   const readings: Reading[] = [];
+  const crowded: CrowdedLeaf[] = [];
   for (const [done, c] of candidates.entries()) {
     const read = windows.get(c.file) ?? [];
     windows.set(c.file, read);
@@ -65,14 +75,35 @@ export async function readCandidates(
     if (!w) {
       throwIfAborted(options.signal);
       const { tokenStart, tokenEnd } = contextOf(c, options.readTokens);
-      const out = await runner.run(buildInput(question, c.file.content.tokens.ids, tokenStart, tokenEnd), false);
+      const input = buildInput(question, c.file.content.tokens.ids, tokenStart, tokenEnd);
+      const out = await runner.run(input, true);
+      const share = out.leaves ? largestLeafShare(out.leaves, runner.shape, input.inputIds.length, question.ids.length) : 0;
+      if (share >= CROWDED_LEAF_SHARE) crowded.push({ file: c.file, share });
       w = { tokenStart, tokenEnd, out };
       read.push(w);
     }
     readings.push({ relevance: w.out.relevance ?? 0, span: spanScore(w, c, question.ids.length) });
     options.onProgress?.({ phase: 'read', done: done + 1, total: candidates.length, file: c.file.path });
   }
-  return readings;
+  return { readings, crowded };
+}
+
+/** The largest share of document keys one leaf holds, over layers and heads (leaf_ids [layers, heads, n]). */
+export function largestLeafShare(leaves: Int32Array, shape: TreeShape, n: number, g: number): number {
+  const counts = new Uint32Array(shape.leaves);
+  let worst = 0;
+  for (let t = 0; t < shape.layers * shape.heads; t++) {
+    counts.fill(0);
+    let total = 0;
+    for (let i = g; i < n; i++) {
+      const leaf = leaves[t * n + i];
+      if (leaf < 0 || leaf >= shape.leaves) continue;
+      counts[leaf]++;
+      total++;
+    }
+    if (total > 0) worst = Math.max(worst, Math.max(...counts) / total);
+  }
+  return worst;
 }
 
 /** One run over a candidate in its window, keeping what the inspector shows. */

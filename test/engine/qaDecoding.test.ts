@@ -1,6 +1,7 @@
 // The pure parts of answering: input layout, span decoding, line mapping,
 // ranking and merging, window sizing.
 import * as assert from 'assert';
+import { largestLeafShare } from '../../src/engine/reader';
 import { LineIndex } from '../../src/engine/lines';
 import { buildInput, questionSide } from '../../src/engine/model/inputs';
 import { windowShapeFor } from '../../src/engine/openEngine';
@@ -79,5 +80,16 @@ describe('window sizing', () => {
     assert.deepStrictEqual(windowShapeFor({ maxWindow: 16384, questionLength: 32 }), { size: 512, stride: 384 });
     assert.deepStrictEqual(windowShapeFor({ maxWindow: 288, questionLength: 32 }), { size: 256, stride: 192 });
     assert.throws(() => windowShapeFor({ maxWindow: 32, questionLength: 32 }), /no room/);
+  });
+});
+
+describe('largestLeafShare (the crowded-leaf warning)', () => {
+  it('finds the head whose document keys crowd one leaf, ignoring the question side and padding', () => {
+    const shape = { layers: 1, heads: 2, leaves: 4 };
+    // n = 6 positions, g = 2 question positions; head 0 spreads its 4 keys, head 1 puts all 3 valid keys in leaf 2.
+    const leaves = Int32Array.from([0, 0, 0, 1, 2, 3, /* head 1 */ 1, 1, 2, 2, 2, -1]);
+    assert.strictEqual(largestLeafShare(leaves, shape, 6, 2), 1);
+    const spread = Int32Array.from([0, 0, 0, 1, 2, 3, 1, 1, 2, 2, 3, 0]);
+    assert.strictEqual(largestLeafShare(spread, shape, 6, 2), 0.5);
   });
 });
