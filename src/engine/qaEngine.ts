@@ -103,7 +103,9 @@ export class Engine implements QaEngine {
     const candidates = chosen.map((id) => this.candidate(scope, index, id));
     const features: Features[] = chosen.map((id) => ({ lexical: lexical[id] / best, relevance: 0, span: 0 }));
 
-    if (kind !== 'bm25' && candidates.length > 0) {
+    // A card whose fitted model weights are 0 makes hybrid lexical: the reader is not run for nothing.
+    const modelWeighs = kind === 'model' || this.fusion.relevance !== 0 || this.fusion.span !== 0;
+    if (kind !== 'bm25' && (modelWeighs || request.withFeatures) && candidates.length > 0) {
       const { readings, crowded } = await readCandidates(this.parts.runner, side, candidates, { readTokens: this.parts.readTokens, signal, onProgress });
       readings.forEach((r, i) => Object.assign(features[i], r));
       const worst = crowded.reduce<(typeof crowded)[number] | undefined>((a, b) => (a && a.share >= b.share ? a : b), undefined);
