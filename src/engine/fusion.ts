@@ -20,8 +20,8 @@ export interface FusionWeights {
   candidates: number;
 }
 
-/** Used when a card has no "fusion" section. */
-export const DEFAULT_FUSION: FusionWeights = { lexical: 1, relevance: 0.05, span: 0.05, leaves: 0, candidates: 10 };
+/** Used when a card has no "fusion" section: the reader's span only breaks near-ties of the lexical order. */
+export const DEFAULT_FUSION: FusionWeights = { lexical: 1, relevance: 0, span: 0.01, leaves: 0, candidates: 10 };
 
 /** What the reader says of one candidate (reader.ts), and its lexical score. */
 export interface Features {
