@@ -7,6 +7,10 @@
  *   X, Q, K, V [B,H,N,D]   W [H,M,D]   Wb [H,M]   sink_k, sink_v [H,D]   mask [B,N]
  * Outputs: out [B,H,N,D] (Float64Array), leaves [B,H,N] (Int32Array, −1 = padded).
  */
+import { mulberry32 } from '../../src/data/random';
+
+/** mulberry32 (src/data/random.ts): uniform numbers in [0, 1). */
+export { mulberry32 };
 
 /** Float input: Float32Array, Float64Array or number[]. */
 export type Floats = ArrayLike<number>;
@@ -436,17 +440,6 @@ export function coarseAttentionFlops(qLeaf: Leaves, kLeaf: Leaves, dims: TreeDim
 // Seeded random numbers and inputs
 // ---------------------------------------------------------------------------
 
-/** mulberry32: a tiny 32-bit PRNG; returns uniform numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seeded random source: uniform, normal (Box–Muller), integers, arrays. */
 export class Rng {

@@ -7,6 +7,7 @@
 // 5–30 words. Deterministic: every choice comes from `seed`.
 import { synonymsOf } from '../../engine/search/synonyms';
 import { stableHash } from '../hash';
+import { mulberry32 } from '../random';
 
 export const MIN_QUESTION_WORDS = 5;
 export const MAX_QUESTION_WORDS = 30;
@@ -22,16 +23,9 @@ export interface DeveloperQuestion {
   kind: QuestionKind;
 }
 
-/** A small deterministic generator (mulberry32) seeded from a string. */
+/** The generator of src/data/random.ts seeded from a string. */
 export function seededRandom(seed: string): () => number {
-  let a = stableHash(seed) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(stableHash(seed));
 }
 
 const PARAM_LINE = /^\s*(?::param\s+(?:[\w.[\], ]+\s+)?([A-Za-z_]\w*)\s*:|@param\s+(?:\{[^}]*\}\s*)?\[?([A-Za-z_$][\w$]*)\]?\s*-?|([A-Za-z_]\w*)\s*(?:\([^)]*\))?\s*:\s+(?=[A-Z]))(.*)$/;
