@@ -45,18 +45,21 @@ def test_a_group_holds_the_answer_in_its_first_window_only(split):
     layout = Layout(seq_len=72, question_len=8)
     batches = GroupBatches(split, layout, group_size=3, seed=0)
     for ex in split.examples[:30]:
-        first, *others = batches.group(ex)
+        first, same_file, swapped = batches.group(ex)
         start, end = int(first['start']), int(first['end'])
         assert 8 <= start <= end < 72
         assert first['input_ids'][start:end + 1].tolist() == answer_tokens(split, ex)
         assert (first['segment_ids'][:8] == 0).all() and (first['segment_ids'][8:] == 1).all()
-        assert len(others) == 2
         answer = answer_tokens(split, ex)
-        for s in others:
-            assert int(s['start']) == 0 and int(s['end']) == 0
-            assert s['input_ids'][:8].tolist() == first['input_ids'][:8].tolist()  # the same question
-            window = s['input_ids'][8:].tolist()
-            assert not any(window[i:i + len(answer)] == answer for i in range(len(window)))
+        # a window of the same file that misses the answer, under the same question
+        assert int(same_file['start']) == 0 and int(same_file['end']) == 0
+        assert same_file['input_ids'][:8].tolist() == first['input_ids'][:8].tolist()
+        window = same_file['input_ids'][8:].tolist()
+        assert not any(window[i:i + len(answer)] == answer for i in range(len(window)))
+        # the answer's window under another question: only the question tells them apart
+        assert int(swapped['start']) == 0 and int(swapped['end']) == 0
+        assert swapped['input_ids'][8:].tolist() == first['input_ids'][8:].tolist()
+        assert swapped['input_ids'][:8].tolist() != first['input_ids'][:8].tolist()
 
 
 def test_batches_are_groups_of_equal_length(split):
@@ -65,17 +68,22 @@ def test_batches_are_groups_of_equal_length(split):
     assert (batch['start'][::3] > 0).all() and (batch['start'].view(4, 3)[:, 1:] == 0).all()
 
 
-def test_short_documents_take_negatives_from_other_documents(tmp_path):
+def test_short_documents_take_negatives_from_other_questions(tmp_path):
     folder = tmp_path / 'short'
     # documents no longer than the window: a same-document negative is impossible
     write_synthetic_split(folder, n_docs=3, doc_len=40, n_examples=30, vocab_size=300, seed=5)
     split = ShardSplit(folder)
-    batches = GroupBatches(split, Layout(seq_len=64, question_len=8), group_size=2, seed=0)
-    documents = {ex.doc_start: tuple(split.shown(ex)[0].tolist()) for ex in split.examples}
+    batches = GroupBatches(split, Layout(seq_len=64, question_len=8), group_size=3, seed=0)
+    questions = {ex.doc_start: set() for ex in split.examples}
+    for ex in split.examples:
+        questions[ex.doc_start].add(tuple(ex.question.tolist()))
     for ex in split.examples[:10]:
-        _, negative = batches.group(ex)
-        shown = tuple(negative['input_ids'][8:][negative['attention_mask'][8:] == 1].tolist())
-        assert shown != documents[ex.doc_start] and int(negative['start']) == 0
+        first, *negatives = batches.group(ex)
+        for negative in negatives:
+            assert negative['input_ids'][8:].tolist() == first['input_ids'][8:].tolist()
+            asked = negative['input_ids'][1:8][negative['attention_mask'][1:8] == 1].tolist()
+            asked = tuple(asked[:-1])  # without [SEP]
+            assert asked not in questions[ex.doc_start] and int(negative['start']) == 0
 
 
 def test_examples_outside_the_window_are_skipped(tmp_path):

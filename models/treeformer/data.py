@@ -18,11 +18,15 @@ engine builds it in src/engine/model/inputs.ts):
   '---- question_len -----'
 A *group* is what the reader chooses among at inference: for one question,
 `group_size` windows of the same length; window 0 holds the answer at a
-random offset, the others avoid it, each centred on a negative candidate of
-the same file (hard lexical negatives first) or, where the file is too short
-to avoid the answer, a window of another document. The span target is the
-gold span in window 0 and [CLS] (position 0) elsewhere; the relevance target
-is window 0 of the group (a listwise softmax over the group).
+random offset; up to group_size - 2 others avoid it, each centred on a
+negative candidate of the same file (hard lexical negatives first); the rest
+(at least one, and all of them where the file is too short to avoid the
+answer) are window 0 again under the question of another document. Those
+differ from window 0 only in the question, so the relevance can only rank
+them below it by reading the question (a window of another document would
+let it learn "which file is this" instead). The span target is the gold span
+in window 0 and [CLS] (position 0) elsewhere; the relevance target is window
+0 of the group (a listwise softmax over the group).
 
 Run as a module to write a synthetic data root (the CI smoke-training fixture):
   python3 -m models.treeformer.data --synthetic <folder>
@@ -49,6 +53,7 @@ SHARD_FILES = (TOKENS_FILE, QUESTIONS_FILE, EXAMPLES_FILE, CUTS_FILE, CANDIDATES
 EXAMPLE_ROW = 10
 CANDIDATE_GOLD, CANDIDATE_LEXICAL, CANDIDATE_RANDOM = 0, 1, 2
 STATS_FILE = 'stats.json'  # in the data root, beside the split folders
+MATCH_CLASSES_FILE = 'match-classes.i32'  # beside it: each id's word class (src/data/output/matchClasses.ts)
 
 FIRST_ORDINARY_ID = 4  # 0 PAD, 1 CLS, 2 SEP, 3 Q (src/engine/tokenizer/vocabulary.ts)
 
@@ -247,19 +252,17 @@ class GroupBatches:
         negatives = [c for c in ex.candidates if c[2] == CANDIDATE_LEXICAL]
         negatives += [c for c in ex.candidates if c[2] == CANDIDATE_RANDOM]
         for c in negatives:
-            if len(samples) >= self.group_size:
+            if len(samples) >= self.group_size - 1:
                 break
             centre = to_shown((c[0] + c[1]) // 2)
             start = window_avoiding(len(doc), a, e, centre, W)
             if start is not None:
                 samples.append(build_input(ex.question, doc[start:start + W], self.layout))
-        while len(samples) < self.group_size:  # a file too short to avoid the answer: another document
+        while len(samples) < self.group_size:  # window 0 under another document's question
             other = self.examples[int(rng.integers(len(self.examples)))]
             if other.doc_start == ex.doc_start and len(self.examples) > 1:
                 continue
-            odoc, _ = self.split.shown(other)
-            start = int(rng.integers(0, max(0, len(odoc) - W) + 1))
-            samples.append(build_input(ex.question, odoc[start:start + W], self.layout))
+            samples.append(build_input(other.question, doc[s:s + W], self.layout))
         return samples
 
     def next(self, groups: int) -> Dict[str, torch.Tensor]:
@@ -294,6 +297,17 @@ def read_vocabulary_info(data_root: Path) -> Optional[dict]:
                          '(rebuild them with `npm run data`)')
     vocab = stats['vocabulary']
     return {'version': vocab['version'], 'size': int(vocab['size']), 'file': vocab.get('file')}
+
+
+def read_match_classes(data_root: Path, vocab_size: int) -> Optional[torch.Tensor]:
+    """[vocab_size] int64 word class of each id (-1 = never matches), if the data root has the table."""
+    path = Path(data_root) / MATCH_CLASSES_FILE
+    if not path.exists():
+        return None
+    if path.stat().st_size != 4 * vocab_size:
+        raise ShardError(f'{path}: {path.stat().st_size} bytes, not one int32 for each of {vocab_size} ids; '
+                         'it was written for another vocabulary (rebuild it with `npm run data`)')
+    return torch.from_numpy(np.fromfile(path, dtype='<i4').astype(np.int64))
 
 
 # ---------------------------------------------------------------------------

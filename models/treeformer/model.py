@@ -58,6 +58,7 @@ class TreeformerConfig:
     max_window: int = 16384  # the longest window the engine may feed (tree and dense kinds)
     st_temperature: float = 1.0  # tau of the straight-through surrogate sigma(|z| / tau)
     freeze_trees: bool = False  # trees kept as they are (no straight-through, no balance term)
+    question_match: bool = False  # add match_emb where a token's word also occurs on the other side (see embed)
     pad_id: int = 0
     cls_id: int = 1
     sep_id: int = 2
@@ -604,6 +605,10 @@ class Treeformer(nn.Module):
         self.cfg = cfg
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.seg_emb = nn.Embedding(2, cfg.d_model)
+        if cfg.question_match:
+            # Zero at first, so a model trained without it starts out unchanged.
+            self.match_emb = nn.Parameter(torch.zeros(cfg.d_model))
+            self.register_buffer('match_class', identity_match_classes(cfg.vocab_size))
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.span_head = nn.Linear(cfg.d_model, 2)
@@ -612,6 +617,8 @@ class Treeformer(nn.Module):
         # of one question, so it compares across windows and files.
         self.relevance_head = nn.Linear(cfg.d_model, 1)
         self.apply(self._init_weights)
+        if cfg.question_match:
+            nn.init.zeros_(self.match_emb)
         self.set_attention(cfg.attention, cfg.freeze_trees)
 
     @staticmethod
@@ -648,10 +655,40 @@ class Treeformer(nn.Module):
             attn.tree_b[reached] -= rate * points[reached].float()
             attn.last_routing = None
 
+    def set_match_classes(self, classes: torch.Tensor) -> None:
+        """classes [vocab_size] int: each id's word class, -1 = never matches (the data root's match-classes.i32)."""
+        if classes.shape != self.match_class.shape:
+            raise ValueError(f'match classes for {len(classes)} ids; the model has {len(self.match_class)}')
+        self.match_class.copy_(classes.to(self.match_class))
+
+    def question_match(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
+        """[B,N] float, 1 where a token's word class also occurs on the other side:
+        a document token whose word the question uses, a question token whose
+        word the window holds. Exact lexical evidence the question-following
+        signal can start from (DrQA's exact-match feature); which words matter
+        the network learns from the tokens themselves."""
+        G = self.cfg.question_len
+        word = self.match_class[input_ids]  # [B,N]
+        valid = attention_mask != 0
+        question = word[:, :G]
+        asked = (question >= 0) & valid[:, :G]  # [B,G]
+        same = (word.unsqueeze(-1) == question.unsqueeze(1)) & asked.unsqueeze(1)  # [B,N,G]
+        document = valid & (segment_ids == 1)
+        in_question = same.float().amax(-1) * document.float()  # [B,N]
+        in_window = (same & document.unsqueeze(-1)).float().amax(1)  # [B,G]
+        return torch.cat([in_window, in_question[:, G:]], 1)
+
+    def embed(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
+        """[B,N,C]: token + segment (+ question match) embeddings."""
+        x = self.tok_emb(input_ids) + self.seg_emb(segment_ids)
+        if self.cfg.question_match:
+            x = x + self.question_match(input_ids, segment_ids, attention_mask).unsqueeze(-1) * self.match_emb
+        return x
+
     def forward(self, input_ids, segment_ids, attention_mask) -> SpanOutput:
         """input_ids, segment_ids, attention_mask: int64 [B,N]."""
         G = self.cfg.question_len
-        x = self.tok_emb(input_ids) + self.seg_emb(segment_ids)
+        x = self.embed(input_ids, segment_ids, attention_mask)
         leaves, balances = [], []
         for block in self.blocks:
             x, q_leaf, balance = block(x, attention_mask, G)
@@ -674,7 +711,7 @@ class Treeformer(nn.Module):
         """Layer by layer: (attention module, q, k [B,H,N,D]). Each block runs
         only after its yield, so trees changed by the caller in between shape
         the inputs of the next layer."""
-        x = self.tok_emb(input_ids) + self.seg_emb(segment_ids)
+        x = self.embed(input_ids, segment_ids, attention_mask)
         for block in self.blocks:
             q, k, _ = block.attn.heads(block.ln_attn(block.mix(x, attention_mask)))
             yield block.attn, q, k
@@ -693,6 +730,13 @@ class Treeformer(nn.Module):
             ks = torch.stack([k[:, h][keep] for h in range(H)])
             balanced_split_init(attn.tree_w.data, attn.tree_b.data, qs, ks)
         self.train(was_training)
+
+
+def identity_match_classes(vocab_size: int, first_ordinary_id: int = 4) -> torch.Tensor:
+    """Each ordinary id its own class, specials never match: the table until set_match_classes."""
+    classes = torch.arange(vocab_size, dtype=torch.long)
+    classes[:first_ordinary_id] = -1
+    return classes
 
 
 def span_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor,

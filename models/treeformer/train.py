@@ -40,7 +40,8 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
-from .data import GroupBatches, Layout, ShardSplit, fixed_groups, read_vocabulary_info, write_synthetic_data
+from .data import (GroupBatches, Layout, ShardSplit, fixed_groups, read_match_classes, read_vocabulary_info,
+                   write_synthetic_data)
 from .model import TREE_KINDS, Treeformer, TreeformerConfig, relevance_loss, span_loss
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -84,8 +85,11 @@ class TrainConfig:
 
 # Sized to the 2-core budget: at 4k tokens a sample, TC trains at ~3.8k tokens/s
 # with d=96 and 3 layers against ~1.8k with d=128 and 4 (measured 2026-12-02).
-SHIP_MODEL = TreeformerConfig(vocab_size=16384, n_layer=3, n_head=4, d_model=96, d_ff=384, tree_depth=5,
-                              question_len=32, attention='tc')
+SHIP_BASE_MODEL = TreeformerConfig(vocab_size=16384, n_layer=3, n_head=4, d_model=96, d_ff=384, tree_depth=5,
+                                   question_len=32, attention='tc')
+# The shipped reader: the base run's weights (--init its level-2.pt) plus the
+# question-match embedding, trained on.
+SHIP_MODEL = replace(SHIP_BASE_MODEL, question_match=True)
 
 
 ABLATION_TOKENS = 2_000_000
@@ -103,15 +107,22 @@ CONFIGS: Dict[str, TrainConfig] = {
     'tiny': TrainConfig(
         name='tiny',
         model=TreeformerConfig(vocab_size=256, n_layer=2, n_head=2, d_model=32, d_ff=64, tree_depth=2,
-                               question_len=8, attention='tc', max_window=512),
+                               question_len=8, attention='tc', max_window=512, question_match=True),
         levels=[Level('tc', steps=12), Level('tf+tc', steps=12)],
         seq_len=64, group_size=2, step_tokens=512, lr=3e-3, warmup_steps=5, data='synthetic', val_groups=16,
         extrapolation_lengths=(128,), log_every_s=0.0, checkpoint_every_s=5.0, threads=1),
-    # The shipped reader: a curriculum from 1k to 4k tokens a sample, level 1 TC
-    # (dense gradients teach the trees), then TF+TC at 4k (DESIGN §3).
+    # The base of the shipped reader (reader v2, 120 min): a curriculum from 1k
+    # to 4k tokens a sample, level 1 TC (dense gradients teach the trees), then
+    # TF+TC at 4k (DESIGN §3).
+    'ship-base': TrainConfig(name='ship-base', model=SHIP_BASE_MODEL, seq_len=4096,
+                             levels=[Level('tc', minutes=20, seq_len=1024), Level('tc', minutes=70),
+                                     Level('tf+tc', minutes=30)]),
+    # The shipped reader: from ship-base's weights (--init), with the question
+    # match and question-swapped negatives; most questions a minute at 2k, then
+    # back to TF+TC at the engine's 4k.
     'ship': TrainConfig(name='ship', model=SHIP_MODEL, seq_len=4096,
-                        levels=[Level('tc', minutes=20, seq_len=1024), Level('tc', minutes=70),
-                                Level('tf+tc', minutes=30)]),
+                        levels=[Level('tc', minutes=45, seq_len=2048), Level('tc', minutes=20),
+                                Level('tf+tc', minutes=35)]),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
@@ -282,8 +293,29 @@ def check_resumable(state: dict, cfg: TrainConfig, vocab: Optional[dict]) -> Non
 # The loop
 # ---------------------------------------------------------------------------
 
-def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
-    """Runs (or continues) every level of `cfg`; returns the final summary."""
+def load_initial_weights(model: Treeformer, path: Path, vocab: Optional[dict]) -> None:
+    """Warm start from another run's checkpoint: same shapes and vocabulary;
+    only the question-match parameters may be new (they start at zero)."""
+    try:
+        saved = torch.load(path, map_location='cpu')
+    except Exception as err:  # a truncated or foreign file
+        raise CheckpointMismatch(f'--init {path}: not a checkpoint ({err})')
+    if not isinstance(saved, dict) or 'model' not in saved:
+        raise CheckpointMismatch(f'--init {path}: not a training checkpoint')
+    if saved.get('vocabulary') != vocab:
+        raise CheckpointMismatch(f"--init {path}: its vocabulary {saved.get('vocabulary')} is not the data's {vocab}")
+    own = model.state_dict()
+    wrong = [k for k, v in saved['model'].items() if k not in own or own[k].shape != v.shape]
+    if wrong:
+        raise CheckpointMismatch(f'--init {path}: another model shape ({", ".join(wrong[:4])} differ)')
+    missing, _ = model.load_state_dict(saved['model'], strict=False)
+    if any(k not in ('match_emb', 'match_class') for k in missing):
+        raise CheckpointMismatch(f'--init {path}: lacks {", ".join(missing)}')
+
+
+def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path] = None) -> dict:
+    """Runs (or continues) every level of `cfg`; returns the final summary.
+    `init`: a checkpoint whose weights (trees included) start the run."""
     torch.set_num_threads(cfg.threads)
     # Tree-path products and their gradients underflow into denormals early
     # in training; without flushing them a step can run ~20x slower on the CPU.
@@ -312,8 +344,15 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
         torch.set_rng_state(state['rng']['torch'].cpu())
         log.write(event='resume', level=state['level'], level_step=state['level_step'])
     else:
-        state = {'level': 0, 'level_step': 0, 'level_elapsed': 0.0, 'tokens': 0, 'levels': [], 'optimizer': None}
-        log.write(event='start', config=cfg.name, train_examples=len(train_split.examples),
+        state = {'level': 0, 'level_step': 0, 'level_elapsed': 0.0, 'tokens': 0, 'levels': [], 'optimizer': None,
+                 'init': repo_relative(init) if init else None}
+        if init is not None:
+            load_initial_weights(model, init, vocab)
+        if cfg.model.question_match:
+            classes = read_match_classes(data_root, cfg.model.vocab_size)
+            if classes is not None:
+                model.set_match_classes(classes)
+        log.write(event='start', config=cfg.name, train_examples=len(train_split.examples), init=state['init'],
                   data=repo_relative(data_root), parameters=sum(p.numel() for p in model.parameters()))
 
     def checkpoint(optimizer) -> None:
@@ -332,7 +371,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False) -> dict:
         model.set_attention(level.attention, level.freeze_trees)
         optimizer = make_optimizer(model, cfg)
         if state['level_step'] == 0:
-            if state['level'] == 0 and model.cfg.trees_learned:
+            if state['level'] == 0 and model.cfg.trees_learned and not state.get('init'):
                 init = {k: v.to(cfg.device) for k, v in batches.next(questions_per_step(cfg, layout.seq_len)).items()}
                 model.init_trees_from_data(init['input_ids'], init['segment_ids'], init['attention_mask'])
             log.write(event='level', level=state['level'], attention=level.attention, seq_len=layout.seq_len,
@@ -441,6 +480,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--device', choices=['cpu', 'cuda'], help='where to train (default: the config\'s, cpu)')
     parser.add_argument('--data', help="data root (default models/data), or 'synthetic'")
     parser.add_argument('--resume', action='store_true', help='continue from <out>/checkpoint.pt')
+    parser.add_argument('--init', type=Path, help="start from this checkpoint's weights (e.g. ship-base's level-2.pt)")
     parser.add_argument('--background', action='store_true', help='detach; follow <out>/train.log')
     args = parser.parse_args(argv)
     if args.background:
@@ -455,7 +495,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         (args.out / 'train.pid').write_text(f'{child.pid}\n')
         print(f'training in the background: pid {child.pid}, log {args.out / "train.log"}')
         return
-    train(get_config(args.config, args.minutes, args.data, args.tokens, args.threads, args.device), args.out, args.resume)
+    train(get_config(args.config, args.minutes, args.data, args.tokens, args.threads, args.device), args.out, args.resume,
+          args.init)
 
 
 if __name__ == '__main__':

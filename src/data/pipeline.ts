@@ -20,6 +20,7 @@ import { writeReport } from './output/report';
 import { SplitSummary, StatsCollector } from './output/stats';
 import { overlappingTokens } from './output/tokenRanges';
 import { repoRoot } from './repoRoot';
+import { writeMatchClasses } from './output/matchClasses';
 import { SOURCES } from './sources';
 import { splitOfPackage } from './split';
 import { DocRecord, ExampleRecord, LoadedDocument, Span, Split, SPLITS } from './types';
@@ -250,6 +251,7 @@ export function runPipeline(options: PipelineOptions): PipelineReport {
     log(`write: ${split}: ${docs.length} documents`);
   }
   assertPackagesDisjoint(stats);
+  writeMatchClasses(options.out, vocabulary);
   phase('tokenize+write');
 
   const report: PipelineReport = {

@@ -1,0 +1,110 @@
+"""The question-match feature and warm starts (--init)."""
+import numpy as np
+import pytest
+import torch
+
+from models.treeformer.data import MATCH_CLASSES_FILE, ShardError, read_match_classes
+from models.treeformer.model import Treeformer, TreeformerConfig
+from models.treeformer.train import CheckpointMismatch, get_config, load_initial_weights, train
+
+
+def small(question_match=True, **kw):
+    return Treeformer(TreeformerConfig(vocab_size=64, n_layer=1, n_head=2, d_model=16, d_ff=32, tree_depth=2,
+                                       question_len=6, attention='tc', question_match=question_match, **kw))
+
+
+def inputs(question, document, question_len=6):
+    """[CLS] question [SEP] PAD... | document, as one row."""
+    q = [1, *question, 2]
+    ids = q + [0] * (question_len - len(q)) + document
+    mask = [1] * len(q) + [0] * (question_len - len(q)) + [1] * len(document)
+    segments = [0] * question_len + [1] * len(document)
+    return (torch.tensor([ids]), torch.tensor([segments]), torch.tensor([mask]))
+
+
+def test_marks_document_words_the_question_uses_and_question_words_the_window_holds():
+    model = small()
+    ids, seg, mask = inputs([10, 11], [11, 12, 10, 13, 1, 2])
+    match = model.question_match(ids, seg, mask)[0].tolist()
+    # question side: [CLS] 10 11 [SEP] PAD PAD -> 10 and 11 are in the window; specials and padding never match
+    assert match[:6] == [0, 1, 1, 0, 0, 0]
+    # document: 11 and 10 are asked about; 12, 13 are not; [CLS]/[SEP] ids in the document never match
+    assert match[6:] == [1, 0, 1, 0, 0, 0]
+
+
+def test_tokens_of_one_word_class_match_each_other():
+    model = small()
+    classes = torch.arange(64)
+    classes[:4] = -1
+    classes[20] = 10  # say " Timeout" and "timeout"
+    classes[30] = -1  # a stopword: never matches, even itself
+    model.set_match_classes(classes)
+    ids, seg, mask = inputs([10, 30], [20, 30, 10])
+    match = model.question_match(ids, seg, mask)[0].tolist()
+    assert match[6:] == [1, 0, 1]
+    assert match[1:3] == [1, 0]
+
+
+def test_the_feature_changes_the_output_only_through_match_emb():
+    torch.manual_seed(0)
+    with_match = small()
+    without = small(question_match=False)
+    without.load_state_dict({k: v for k, v in with_match.state_dict().items() if 'match' not in k})
+    batch = inputs([10, 11], [11, 12, 10, 13, 14, 15])
+    with_match.eval(), without.eval()
+    same = with_match(*batch).start_logits
+    assert torch.allclose(same, without(*batch).start_logits)  # match_emb starts at zero
+    with torch.no_grad():
+        with_match.match_emb.copy_(torch.linspace(-1, 1, 16))  # not constant: LayerNorm removes a constant
+    assert not torch.allclose(with_match(*batch).start_logits, same)
+
+
+def test_match_classes_are_read_and_checked(tmp_path):
+    assert read_match_classes(tmp_path, 64) is None
+    np.arange(64, dtype='<i4').tofile(tmp_path / MATCH_CLASSES_FILE)
+    assert read_match_classes(tmp_path, 64).tolist() == list(range(64))
+    with pytest.raises(ShardError, match='another vocabulary'):
+        read_match_classes(tmp_path, 65)
+    with pytest.raises(ValueError, match='the model has 64'):
+        small().set_match_classes(torch.zeros(65, dtype=torch.long))
+
+
+def test_a_warm_start_keeps_the_weights_and_trees_of_the_checkpoint(tmp_path):
+    base = get_config('tiny')
+    base.model.question_match = False
+    base.levels = base.levels[:1]
+    train(base, tmp_path / 'base')
+    saved = torch.load(tmp_path / 'base' / 'checkpoint.pt')
+    model = Treeformer(get_config('tiny').model)
+    load_initial_weights(model, tmp_path / 'base' / 'checkpoint.pt', saved['vocabulary'])
+    for name, value in saved['model'].items():
+        assert torch.equal(model.state_dict()[name], value), name
+    assert float(model.match_emb.abs().sum()) == 0.0
+
+    cfg = get_config('tiny')
+    cfg.levels = cfg.levels[:1]
+    cfg.levels[0].steps = 1
+    cfg.data = str(tmp_path / 'base' / 'data')
+    trees = saved['model']['blocks.0.attn.tree_w'].clone()
+    train(cfg, tmp_path / 'warm', init=tmp_path / 'base' / 'checkpoint.pt')
+    warm = torch.load(tmp_path / 'warm' / 'checkpoint.pt')
+    assert warm['init'].endswith('checkpoint.pt')
+    # one step moves the trees a little; a data-driven re-init would have replaced them
+    assert torch.allclose(warm['model']['blocks.0.attn.tree_w'], trees, atol=0.05)
+
+
+def test_a_warm_start_refuses_another_shape_or_vocabulary(tmp_path):
+    base = get_config('tiny')
+    base.levels = base.levels[:1]
+    train(base, tmp_path)
+    path = tmp_path / 'checkpoint.pt'
+    vocab = torch.load(path)['vocabulary']
+    wider = get_config('tiny').model
+    wider.d_model, wider.d_ff = 64, 128
+    with pytest.raises(CheckpointMismatch, match='another model shape'):
+        load_initial_weights(Treeformer(wider), path, vocab)
+    with pytest.raises(CheckpointMismatch, match='vocabulary'):
+        load_initial_weights(Treeformer(get_config('tiny').model), path, {'version': 'other', 'size': 256})
+    (tmp_path / 'junk.pt').write_bytes(b'not a checkpoint')
+    with pytest.raises(CheckpointMismatch, match='not a checkpoint'):
+        load_initial_weights(Treeformer(get_config('tiny').model), tmp_path / 'junk.pt', vocab)
