@@ -7,7 +7,8 @@
 #               split's shards and 300 dev examples, under 60 MiB; no offsets,
 #               no JSON lines) and prints the device call to make;
 #   on the GPU: bash models/scripts/train-gpu.sh --on-device
-#               trains `ship` for GPU_MINUTES (default 7) on CUDA and leaves
+#               trains `ship` from scratch (its curriculum, no --init) for
+#               GPU_MINUTES (default 7) on CUDA and leaves
 #               checkpoint.pt, train.log and summary.json in $OUT (< 16 MiB).
 # Bring the checkpoint back to models/checkpoints/gpu/ and export it with
 #   python3 -m models.treeformer.export --checkpoint models/checkpoints/gpu/checkpoint.pt --out models/treeformer-qa.onnx
@@ -19,7 +20,7 @@ if [ "${1:-}" != "--on-device" ]; then
   [ -f models/data/stats.json ] || { echo "train:gpu: no shards in models/data; run npm run data first" >&2; exit 1; }
   rm -rf "$SHARDS" && mkdir -p "$SHARDS/train"
   for f in tokens.i32 questions.i32 examples.i32 cuts.i32 candidates.i32; do cp "models/data/train/$f" "$SHARDS/train/"; done
-  cp models/data/stats.json "$SHARDS/"
+  cp models/data/stats.json models/data/match-classes.i32 "$SHARDS/"
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 -c "
 from models.treeformer.data import ShardSplit, write_subset
 write_subset(ShardSplit('models/data/dev'), '$SHARDS/dev', 300)"

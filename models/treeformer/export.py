@@ -10,8 +10,9 @@ leaf_ids int64 [layers,heads,N] (every token's query leaf) and
 relevance_logit float [1] (how well the window answers the question,
 comparable across windows and files). N is dynamic.
 Tree attention becomes TreeFineAttention / TreeCoarseAttention nodes
-(domain ai.treeformer, version 1) with num_global = question_len; dense and
-Linformer attention (ablation baselines) export as ordinary ONNX ops.
+(domain ai.treeformer, version 1) with num_global = question_len; dense
+attention becomes ONNX Runtime's com.microsoft MultiHeadAttention (the sink
+as an extra key), Linformer ordinary ONNX ops.
 
 The card (<out>.json, beside the .onnx) holds the config, the tokenizer's
 vocabulary (path relative to the card, version), the input layout, the
@@ -44,6 +45,7 @@ INPUT_NAMES = ['input_ids', 'segment_ids', 'attention_mask']
 OUTPUT_NAMES = ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit']
 OPSET = 17
 CUSTOM_DOMAIN = 'ai.treeformer'
+MICROSOFT_DOMAIN = 'com.microsoft'  # ONNX Runtime's contrib ops: MultiHeadAttention for dense attention
 
 
 class ExportWrapper(torch.nn.Module):
@@ -82,7 +84,7 @@ def example_inputs(cfg: TreeformerConfig, doc_len: int, seed: int = 0):
 
 def export_onnx(model: Treeformer, path: Path) -> None:
     """Writes `model` to `path` with a dynamic N (tree kinds as ai.treeformer
-    nodes, dense and Linformer as ordinary ONNX ops, e.g. for the ablation)."""
+    nodes, dense as com.microsoft MultiHeadAttention, Linformer as ordinary ONNX ops)."""
     cfg = model.cfg
     model.eval()
     inputs = example_inputs(cfg, doc_len=64)
@@ -94,7 +96,8 @@ def export_onnx(model: Treeformer, path: Path) -> None:
         warnings.simplefilter('ignore')
         torch.onnx.export(ExportWrapper(model), inputs, str(tmp), input_names=INPUT_NAMES, output_names=OUTPUT_NAMES,
                           opset_version=OPSET, dynamic_axes=dynamic,
-                          custom_opsets={CUSTOM_DOMAIN: 1} if cfg.attention in TREE_KINDS else None,
+                          custom_opsets={CUSTOM_DOMAIN: 1} if cfg.attention in TREE_KINDS else
+                          {MICROSOFT_DOMAIN: 1} if cfg.attention == 'dense' else None,
                           do_constant_folding=True)
     proto = onnx.load(str(tmp))
     # The tracer leaves the fixed output dims as free symbols; state them.

@@ -474,6 +474,43 @@ class TreeCoarseAttentionOp(_TreeOp):
         return coarse_attention(q, k, v, qr, kr, W.shape[1], sink_k, sink_v, valid, num_global, scale)
 
 
+class DenseAttentionOp(torch.autograd.Function):
+    """Dense attention for ONNX export: forward is dense_attention(); symbolic is
+    ONNX Runtime's fused com.microsoft MultiHeadAttention (O(N) memory, so the
+    dense export reads 64k tokens, as bench:model needs), with the sink as an
+    extra first key and padded keys masked. q,k,v [B,H,N,D], mask int64 [B,N]."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, sink_k, sink_v, mask, scale):
+        return dense_attention(q, k, v, sink_k, sink_v, mask != 0, scale)
+
+    @staticmethod
+    def symbolic(g, q, k, v, sink_k, sink_v, mask, scale):
+        H, D = sink_k.type().sizes()
+        ints = lambda *xs: g.op('Constant', value_t=torch.tensor(xs, dtype=torch.long))
+
+        def tokens_major(x):  # [B,H,N,D] -> [B,N,H*D]
+            return g.op('Reshape', g.op('Transpose', x, perm_i=[0, 2, 1, 3]), ints(0, 0, -1))
+
+        batch = g.op('Slice', g.op('Shape', q), ints(0), ints(1))  # [B]
+
+        def with_sink(x, sink):  # [B,N,H*D] with the sink row first: [B,N+1,H*D]
+            row = g.op('Expand', g.op('Reshape', sink, ints(1, 1, H * D)), g.op('Concat', batch, ints(1, H * D), axis_i=0))
+            return g.op('Concat', row, x, axis_i=1)
+
+        keep = g.op('Cast', mask, to_i=6)  # int32 [B,N], 1 = a key
+        keep = g.op('Concat', g.op('Expand', g.op('Constant', value_t=torch.ones(1, 1, dtype=torch.int32)),
+                                   g.op('Concat', batch, ints(1), axis_i=0)), keep, axis_i=1)
+        bias = g.op('Constant', value_t=torch.zeros(3 * H * D))
+        out = g.op('com.microsoft::MultiHeadAttention', tokens_major(q), with_sink(tokens_major(k), sink_k),
+                   with_sink(tokens_major(v), sink_v), bias, keep, num_heads_i=H, scale_f=float(scale))
+        out = g.op('Transpose', g.op('Reshape', out, ints(0, 0, H, -1)), perm_i=[0, 2, 1, 3])  # [B,H,N,D]
+        valid = g.op('Unsqueeze', g.op('Unsqueeze', g.op('Cast', mask, to_i=1), ints(1)), ints(3))
+        out = g.op('Mul', out, valid)
+        out.setType(q.type())
+        return out
+
+
 # ---------------------------------------------------------------------------
 # The network
 # ---------------------------------------------------------------------------
@@ -525,7 +562,9 @@ class Attention(nn.Module):
         q_leaf = None
         if torch.onnx.is_in_onnx_export() and cfg.attention in TREE_KINDS:
             out, q_leaf = self._export_ops(q, k, v, mask, num_global, scale)
-        elif cfg.attention == 'dense':  # (dense and Linformer export as ordinary ONNX ops)
+        elif torch.onnx.is_in_onnx_export() and cfg.attention == 'dense':
+            out = DenseAttentionOp.apply(q, k, v, self.sink_k, self.sink_v, mask, scale)
+        elif cfg.attention == 'dense':
             out = dense_attention(q, k, v, self.sink_k, self.sink_v, valid, scale)
         elif cfg.attention == 'linformer':
             out = linformer_attention(q, k, v, self.lin_e, self.lin_f, self.sink_k, self.sink_v, valid, scale)

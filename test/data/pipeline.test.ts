@@ -39,7 +39,7 @@ describe('data: pipeline end to end on the fixture corpus', function () {
         assert.ok(fs.existsSync(path.join(out, split, f)), `${split}/${f}`);
       }
     }
-    for (const f of ['stats.json', 'stats.md', 'vocab-v2.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
+    for (const f of ['stats.json', 'stats.md', 'vocab-v2.json', 'match-classes.i32']) assert.ok(fs.existsSync(path.join(out, f)), f);
     const stats = JSON.parse(fs.readFileSync(path.join(out, 'stats.json'), 'utf8')) as PipelineReport;
     assert.deepStrictEqual(stats.splits, report.splits);
     assert.match(fs.readFileSync(path.join(out, 'stats.md'), 'utf8'), /\| python-faq \| test \| 1 \|/);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `npm run train`: the shipped reader in two runs, in the background.
+#   1. ship-base (120 min): the reader v2 curriculum, TC 1k -> TC 4k -> TF+TC 4k;
+#   2. ship (100 min): from ship-base's level-2.pt (--init), with the question
+#      match and question-swapped negatives.
+# Each run resumes from its own checkpoint after a stop; a finished run is skipped.
+# Logs: models/checkpoints/{ship-base,ship}/train.log; this script's own output:
+# models/checkpoints/train-ship.log.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "${1:-}" != "--foreground" ]; then
+  mkdir -p models/checkpoints
+  nohup bash "$0" --foreground >> models/checkpoints/train-ship.log 2>&1 &
+  echo "training in the background: pid $!, logs models/checkpoints/{ship-base,ship}/train.log"
+  exit 0
+fi
+export OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
+run() {  # config, out folder, extra args: resumes an interrupted run, skips a finished one
+  local config=$1 out=$2; shift 2
+  [ -f "$out/summary.json" ] && { echo "$config: done already ($out/summary.json)"; return; }
+  local resume=()
+  [ -f "$out/checkpoint.pt" ] && resume=(--resume)
+  /usr/bin/python3 -m models.treeformer.train --config "$config" --out "$out" "${resume[@]}" "$@"
+}
+run ship-base models/checkpoints/ship-base
+run ship models/checkpoints/ship --init models/checkpoints/ship-base/level-2.pt
