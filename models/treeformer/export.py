@@ -193,7 +193,9 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
             'levels': summary.get('levels', ckpt.get('levels')), 'tokens': ckpt.get('tokens'),
             'extrapolation': summary.get('extrapolation'),
             'command': f'python3 -m models.treeformer.train --config {train_cfg["name"]}'
-                       + (f' --minutes {minutes:g}' if minutes else '') + (f' --tokens {tokens}' if tokens else ''),
+                       + (f' --minutes {minutes:g}' if minutes else '') + (f' --tokens {tokens}' if tokens else '')
+                       + (f' --init {ckpt["init"]}' if ckpt.get('init') else ''),
+            'init': ckpt.get('init'),  # the checkpoint whose weights started this run (its own card says how it trained)
             'finished': ckpt.get('level', 0) >= len(train_cfg['levels']),
         }
         card['data'] = ckpt.get('data')
@@ -209,6 +211,8 @@ def main() -> None:
     parser.add_argument('--out', type=Path, required=True, help='the .onnx path; the card goes beside it')
     parser.add_argument('--vocab', type=Path, help="vocabulary file (default: the checkpoint's)")
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--attention', choices=['dense'],
+                        help="export the same weights with this attention instead (bench:model's dense twin)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     vocab_path = args.vocab
@@ -223,6 +227,8 @@ def main() -> None:
         recorded = (ckpt.get('vocabulary') or {}).get('file')
         if vocab_path is None and recorded:
             vocab_path = REPO_ROOT / 'models' / 'tokenizer' / recorded
+    if args.attention:
+        model.set_attention(args.attention)
     export_onnx(model, args.out)
     card = model_card(model, args.out, vocab_path, ckpt)
     card_path = args.out.with_suffix('.json')
