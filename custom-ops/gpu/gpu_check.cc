@@ -3,7 +3,11 @@
 // max|gpu - cpu| / max|cpu| <= 1e-4), checks both against a float64 reference
 // written from DESIGN.md §3 on the smaller shapes, then times CPU and GPU at
 // H=4, D=32, N=16k and 64k. The last line is a machine-readable summary:
-//   gpu: all_ok=<0|1> tf_gpu_ms_64k=<x> tf_cpu_ms_64k=<x> tc_gpu_ms_64k=<x> tc_cpu_ms_64k=<x>
+//   gpu: all_ok=<0|1> tf_gpu_ms_16k=<x> tf_cpu_ms_16k=<x> tf_gpu_ms_64k=<x> tf_cpu_ms_64k=<x>
+//        tc_gpu_ms_64k=<x> tc_cpu_ms_64k=<x>
+// With TREEFORMER_TIMING_INPUTS=<dir>, the timed Q, K, V ([1,4,N,32] float32,
+// little-endian) are written to <dir>/{q,k,v}_<N>.f32, so sdpa_timing.py times
+// PyTorch's dense attention on the same inputs.
 // Exit status: 0 all good, 1 a mismatch or a CUDA error. Without a CUDA device
 // it prints "no GPU present" and exits 0.
 #include <cuda_runtime.h>
@@ -19,6 +23,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -37,14 +42,16 @@ constexpr double kTolerance = 1e-4;  // max|a - b| / max|b|
 
 struct Summary {
   bool all_ok = true;
+  double tf_gpu_ms_16k = std::nan(""), tf_cpu_ms_16k = std::nan("");
   double tf_gpu_ms_64k = std::nan(""), tf_cpu_ms_64k = std::nan("");
   double tc_gpu_ms_64k = std::nan(""), tc_cpu_ms_64k = std::nan("");
 };
 Summary g_summary;
 
 void print_summary() {
-  std::printf("gpu: all_ok=%d tf_gpu_ms_64k=%.3f tf_cpu_ms_64k=%.3f tc_gpu_ms_64k=%.3f tc_cpu_ms_64k=%.3f\n",
-              g_summary.all_ok ? 1 : 0, g_summary.tf_gpu_ms_64k, g_summary.tf_cpu_ms_64k, g_summary.tc_gpu_ms_64k,
+  std::printf("gpu: all_ok=%d tf_gpu_ms_16k=%.3f tf_cpu_ms_16k=%.3f tf_gpu_ms_64k=%.3f tf_cpu_ms_64k=%.3f "
+              "tc_gpu_ms_64k=%.3f tc_cpu_ms_64k=%.3f\n",
+              g_summary.all_ok ? 1 : 0, g_summary.tf_gpu_ms_16k, g_summary.tf_cpu_ms_16k, g_summary.tf_gpu_ms_64k, g_summary.tf_cpu_ms_64k, g_summary.tc_gpu_ms_64k,
               g_summary.tc_cpu_ms_64k);
   std::fflush(stdout);
 }
@@ -425,6 +432,17 @@ bool check_case(const Case& c, std::mt19937_64& rng, cudaStream_t stream) {
   return ok;
 }
 
+// Q, K, V of a timing problem as raw float32 files, for sdpa_timing.py.
+void write_inputs(const char* dir, const Problem& p) {
+  const std::pair<const char*, const std::vector<float>*> tensors[] = {{"q", &p.Q}, {"k", &p.K}, {"v", &p.V}};
+  for (const auto& [name, data] : tensors) {
+    const std::string path = std::string(dir) + "/" + name + "_" + std::to_string(p.dims.N) + ".f32";
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f || std::fwrite(data->data(), sizeof(float), data->size(), f) != data->size()) fatal("cannot write " + path);
+    std::fclose(f);
+  }
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
@@ -518,6 +536,7 @@ int main() {
     while ((N >> (depth + 1)) >= 64) ++depth;  // ~64 keys per leaf
     const Case c{"timing", 1, 4, N, 32, depth, 0, Padding::None, Values::Gaussian, 1.f};
     const Problem p = make_problem(c, rng);
+    if (const char* dir = std::getenv("TREEFORMER_TIMING_INPUTS")) write_inputs(dir, p);
     DeviceProblem dev(p);
     for (Op op : {Op::Fine, Op::Coarse}) {
       const Timing t = time_op(p, dev, op, stream);
@@ -525,6 +544,10 @@ int main() {
                   op == Op::Fine ? "tf" : "tc", t.cpu_ms, t.gpu_ms, t.cpu_ms / t.gpu_ms);
       g_summary.all_ok &= compare("gpu/cpu", t.gpu, t.cpu);
       std::printf("\n");
+      if (N == 16384 && op == Op::Fine) {
+        g_summary.tf_cpu_ms_16k = t.cpu_ms;
+        g_summary.tf_gpu_ms_16k = t.gpu_ms;
+      }
       if (N == 65536) {
         (op == Op::Fine ? g_summary.tf_cpu_ms_64k : g_summary.tc_cpu_ms_64k) = t.cpu_ms;
         (op == Op::Fine ? g_summary.tf_gpu_ms_64k : g_summary.tc_gpu_ms_64k) = t.gpu_ms;

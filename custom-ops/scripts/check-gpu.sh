@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # npm run check:gpu — builds and runs treeformer_gpu_check (CUDA kernels vs CPU
-# kernels, plus timings) on a machine with an NVIDIA GPU; skips elsewhere.
+# kernels, plus timings at 16k and 64k) on a machine with an NVIDIA GPU, then
+# times PyTorch's scaled_dot_product_attention on the same Q, K, V
+# (custom-ops/gpu/sdpa_timing.py); skips elsewhere. Sized to a few minutes.
 # Builds only that target, in custom-ops/build-gpu, so Node headers are not needed.
 # Exit status: that of treeformer_gpu_check (0 = all outputs match).
 set -euo pipefail
@@ -37,4 +39,25 @@ fi
 cmake -S "$ops" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTREEFORMER_CUDA=ON \
   -DCMAKE_CUDA_COMPILER="$nvcc" -DORT_INCLUDE_DIR="$ort_include"
 cmake --build "$build" --target treeformer_gpu_check
-exec "$build/treeformer_gpu_check"
+inputs=$(mktemp -d)
+trap 'rm -rf "$inputs"' EXIT
+set +e
+TREEFORMER_TIMING_INPUTS="$inputs" "$build/treeformer_gpu_check" | tee "$inputs/check.log"
+status=${PIPESTATUS[0]}
+set -e
+# The same Q, K, V through PyTorch's scaled_dot_product_attention (where PyTorch has CUDA).
+if [ "$status" -eq 0 ] && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  python3 "$ops/gpu/sdpa_timing.py" "$inputs" | tee "$inputs/sdpa.log"
+  python3 - "$inputs/check.log" "$inputs/sdpa.log" <<'PY'
+import sys
+def fields(path, prefix):
+    line = [l for l in open(path) if l.startswith(prefix)][-1]
+    return {k: float(v) for k, v in (f.split('=') for f in line.split()[1:])}
+gpu, sdpa = fields(sys.argv[1], 'gpu:'), fields(sys.argv[2], 'sdpa:')
+print('gpu_vs_sdpa: ' + ' '.join(f'tf_speedup_vs_sdpa_{n}={sdpa[f"ms_{n}"] / gpu[f"tf_gpu_ms_{n}"]:.1f}' for n in ('16k', '64k'))
+      + f' tf_gpu_vs_cpu_64k={gpu["tf_cpu_ms_64k"] / gpu["tf_gpu_ms_64k"]:.1f}')
+PY
+else
+  echo "check:gpu: PyTorch with CUDA not found; the SDPA comparison is skipped"
+fi
+exit "$status"
