@@ -28,9 +28,9 @@ interface Read {
 }
 
 function rankWith(kind: RankerKind, w: FusionWeights, read: Read): RankedSpan[] {
-  // The model alone re-ranks every candidate read (at least RANK_DEPTH), whatever the fitted pool
-  // of hybrid: a pool of 5 would make its hit@5 the lexical stage's by construction.
-  const pool = kind === 'hybrid' ? read.candidates.slice(0, Math.max(w.candidates, 1)) : read.candidates;
+  // The model alone always re-ranks the first RANK_DEPTH lexical candidates, whatever hybrid's
+  // fitted pool: a pool of 5 would make its hit@5 the lexical stage's by construction.
+  const pool = read.candidates.slice(0, kind === 'hybrid' ? Math.max(w.candidates, 1) : kind === 'model' ? RANK_DEPTH : undefined);
   return pool
     .map((c, i) => ({ c, i, s: fusedScore(kind, w, c.features) }))
     .sort((a, b) => b.s - a.s || a.i - b.i)
