@@ -85,6 +85,15 @@ inline Vec8 load8(const float* p) {
   return v;
 }
 inline void store8(float* p, Vec8 v) { std::memcpy(p, &v, sizeof v); }
+// Sum of the 8 lanes as a tree (halves, then pairs): 3 dependent adds, not 7.
+typedef float Vec4 __attribute__((vector_size(16)));
+inline float hsum8(Vec8 v) {
+  Vec4 lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  const Vec4 s = lo + hi;
+  return (s[0] + s[2]) + (s[1] + s[3]);
+}
 // Scalar + vector broadcasts (one vbroadcastss); a {x, x, ...} initializer compiled to a chain of inserts.
 inline Vec8 splat8(float x) { return Vec8{} + x; }
 
@@ -208,9 +217,7 @@ void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float s
       store8(s + j, e);
       sum8 += e;
     }
-    float sum = 0.f;
-    for (int k = 0; k < 8; ++k) sum += sum8[k];
-    inv[i] = 1.f / sum;  // sum >= 1: the best candidate contributes e^0
+    inv[i] = 1.f / hsum8(sum8);  // sum >= 1: the best candidate contributes e^0
   }
   const float* values = c.values.data();
   for (int64_t d0 = 0; d0 < D; d0 += kTile) {
@@ -420,11 +427,7 @@ void route_rows(const float* const* x, int count, const float* W_h, const float*
     }
     for (int i = 0; i < count; ++i) {
       const float* w = W_h + node[i] * D;
-      float dot = 0.f, size = 0.f;
-      for (int k = 0; k < 8; ++k) {
-        dot += dot8[i][k];
-        size += size8[i][k];
-      }
+      float dot = hsum8(dot8[i]), size = hsum8(size8[i]);
       for (int64_t d = whole; d < D; ++d) {
         dot += w[d] * x[i][d];
         size += std::fabs(w[d] * x[i][d]);
