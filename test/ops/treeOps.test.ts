@@ -153,6 +153,33 @@ describe('ai.treeformer ops vs the float64 reference', function () {
         assertSameLeaves(result.leaf, referenceRoute(x.Q, c.dims, x.W, x.Wb), 'leaf');
       });
     });
+
+    // The kernel decides in float32 first and redoes a decision in double near a split. Odd rows
+    // hold 1e8, −1e8 and thirty 1s: w·x + b = 30 − 29.5 = 0.5 exactly (left), but in float32 a 1 that
+    // meets ±1e8 is lost (its ulp is 8) in any summation order, so the float margin is negative
+    // (right). Even rows hold 28 ones (−1.5: right either way). Only the exact path gets both right.
+    it('vectors a float32 sum would send the wrong way are routed by the exact margin', async () => {
+      const D = 32, N = 64;
+      const dims = { B: 1, H: 1, N, D, M: 1 };
+      const X = new Float32Array(N * D);
+      for (let n = 0; n < N; n++) {
+        const at = (n * 3) % (D - 1); // the big values move across lanes and blocks
+        for (let d = 0; d < D; d++) X[n * D + d] = 1;
+        X[n * D + at] = 1e8;
+        X[n * D + at + 1] = -1e8;
+        if (n % 2 === 0) X[n * D + ((at + 2) % D)] = X[n * D + ((at + 3) % D)] = 0;
+      }
+      const W = new Float32Array(D).fill(1);
+      const Wb = Float32Array.of(-29.5);
+      const result = await session.run({
+        X: new Tensor('float32', X, [1, 1, N, D]),
+        W: new Tensor('float32', W, [1, 1, D]),
+        Wb: new Tensor('float32', Wb, [1, 1]),
+      });
+      const expected = referenceRoute(X, dims, W, Wb);
+      for (let n = 0; n < N; n++) assert.strictEqual(expected[n], n % 2 ? 0 : 1, `reference row ${n}`);
+      assertSameLeaves(result.leaf, expected, 'leaf');
+    });
   });
 });
 
