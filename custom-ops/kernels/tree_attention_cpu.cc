@@ -398,46 +398,57 @@ inline double margin_double(const float* w, const float* x, double b, int64_t D)
 }
 }  // namespace
 
-// Each decision is first taken in float32, 8 lanes wide, together with
-// sum |w_d x_d|; a float32 dot product of D terms is within
-// D·2^-24·sum|w_d x_d| (1 + O(D·2^-24)) of the exact one, so when the float
-// margin clears twice that bound its sign is the exact sign, and the double
-// computation is only redone for vectors that close to a split. Up to
-// kRouteRows vectors go down their trees in lockstep: one vector's levels
-// form a chain of dependent loads and reductions, and interleaving
-// independent chains hides their latency (profiled: routing one vector at a
-// time in double took ~30% of TF at 16k once attention was tiled).
+// Each decision is first taken in float32, 8 lanes wide. A float32 dot
+// product of D terms is within D·2^-24·sum|w_d x_d| (1 + O(D·2^-24)) of the
+// exact one, and sum|w_d x_d| <= |w|·|x|, so when the float margin clears
+// twice that bound (with |w| from the same pass and |x| once per vector) its
+// sign is the exact sign; the double computation is only redone for vectors
+// that close to a split. Up to kRouteRows vectors go down their trees in
+// lockstep: one vector's levels form a chain of dependent loads and
+// reductions, and interleaving independent chains hides their latency
+// (profiled: routing one vector at a time in double took ~30% of TF at 16k
+// once attention was tiled, and most of TC).
 TREEFORMER_SIMD_CLONES
 void route_rows(const float* const* x, int count, const float* W_h, const float* Wb_h, int64_t D, int depth,
                 int64_t* leaf) {
   const double bound_per_size = 2.0 * static_cast<double>(D + 2) * 5.9604644775390625e-8;  // 2·(D+2)·2^-24
-  int64_t node[kRouteRows];
-  for (int i = 0; i < kRouteRows; ++i) node[i] = 0;
   const int64_t whole = D / 8 * 8;
+  const float* rows[kRouteRows];  // rows past `count` repeat row 0 (their leaves are not stored)
+  int64_t node[kRouteRows];
+  double x_norm[kRouteRows];
+  for (int i = 0; i < kRouteRows; ++i) {
+    rows[i] = x[i < count ? i : 0];
+    node[i] = 0;
+    Vec8 xx8 = splat8(0.f);
+    for (int64_t d = 0; d < whole; d += 8) xx8 += load8(rows[i] + d) * load8(rows[i] + d);
+    double xx = static_cast<double>(hsum8(xx8));
+    for (int64_t d = whole; d < D; ++d) xx += static_cast<double>(rows[i][d]) * rows[i][d];
+    x_norm[i] = std::sqrt(xx);
+  }
   for (int level = 0; level < depth; ++level) {
-    Vec8 dot8[kRouteRows], size8[kRouteRows];
-    for (int i = 0; i < kRouteRows; ++i) dot8[i] = size8[i] = splat8(0.f);
+    Vec8 dot8[kRouteRows], ww8[kRouteRows];
+    for (int i = 0; i < kRouteRows; ++i) dot8[i] = ww8[i] = splat8(0.f);
     for (int64_t d = 0; d < whole; d += 8) {
-      for (int i = 0; i < kRouteRows; ++i) {  // rows past `count` repeat row 0 (not stored)
-        const int r = i < count ? i : 0;
-        const Vec8 p = load8(W_h + node[i] * D + d) * load8(x[r] + d);
-        dot8[i] += p;
-        size8[i] += select8(p < 0.f, -p, p);
+      for (int i = 0; i < kRouteRows; ++i) {
+        const Vec8 w = load8(W_h + node[i] * D + d);
+        dot8[i] += w * load8(rows[i] + d);
+        ww8[i] += w * w;
       }
     }
     for (int i = 0; i < count; ++i) {
       const float* w = W_h + node[i] * D;
-      float dot = hsum8(dot8[i]), size = hsum8(size8[i]);
+      float dot = hsum8(dot8[i]), ww = hsum8(ww8[i]);
       for (int64_t d = whole; d < D; ++d) {
-        dot += w[d] * x[i][d];
-        size += std::fabs(w[d] * x[i][d]);
+        dot += w[d] * rows[i][d];
+        ww += w[d] * w[d];
       }
       const double b = static_cast<double>(Wb_h[node[i]]);
       const double z_fast = b + static_cast<double>(dot);
-      // The dot's error bound plus the rounding of the sum; a non-finite
-      // input always takes the exact path.
-      const double margin = bound_per_size * (static_cast<double>(size) + std::fabs(b)) + 1e-30;
-      const double z = std::fabs(z_fast) > margin && std::isfinite(z_fast) ? z_fast : margin_double(w, x[i], b, D);
+      // The dot's error bound (norms inflated for their own rounding) plus the
+      // rounding of the sum; a non-finite input always takes the exact path.
+      const double size = std::sqrt(static_cast<double>(ww)) * x_norm[i] * (1.0 + 1e-5);
+      const double margin = bound_per_size * (size + std::fabs(b)) + 1e-30;
+      const double z = std::fabs(z_fast) > margin && std::isfinite(z_fast) ? z_fast : margin_double(w, rows[i], b, D);
       node[i] = z >= 0.0 ? 2 * node[i] + 1 : 2 * node[i] + 2;
     }
   }
