@@ -38,6 +38,8 @@ interface Measurement {
   medianMs: number;
   runs: number;
   peakRssMb: number;
+  /** Why the run did not finish (e.g. ONNX Runtime could not allocate), when it did not. */
+  failed?: string;
 }
 
 function documentIds(tokenizer: Tokenizer, tokens: number): Int32Array {
@@ -76,11 +78,19 @@ async function child(kind: ModelKind, n: number, inputFile: string): Promise<Mea
 }
 
 function measureInChild(kind: ModelKind, n: number, inputFile: string): Measurement {
-  const stdout = execFileSync(process.execPath, [__filename, '--child', kind, String(n), inputFile], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Measurement;
+  try {
+    const stdout = execFileSync(process.execPath, [__filename, '--child', kind, String(n), inputFile], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as Measurement;
+  } catch (err) {
+    // A run that cannot finish (ORT's CPU MultiHeadAttention with a key mask allocates N×N×H scores) is reported, not fatal.
+    const stderr = String((err as { stderr?: string }).stderr ?? err);
+    const reason = /Failed to allocate memory for requested buffer of size (\d+)/.exec(stderr);
+    const failed = reason ? `ONNX Runtime could not allocate ${(Number(reason[1]) / 2 ** 30).toFixed(1)} GiB` : stderr.trim().split('\n').pop() ?? 'failed';
+    return { model: kind, n, medianMs: NaN, runs: 0, peakRssMb: NaN, failed };
+  }
 }
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
@@ -103,7 +113,8 @@ function main(): void {
     const dense = measureInChild('dense', n, inputFile);
     rows.push(tree, dense);
     for (const m of [tree, dense]) {
-      console.log([n, m.model, fmt(m.medianMs), m.runs, fmt((n / m.medianMs) * 1000, 0), m === tree ? fmt(dense.medianMs / tree.medianMs) : '-', fmt(m.peakRssMb, 0)].join('\t'));
+      const row = [n, m.model, fmt(m.medianMs), m.runs, fmt((n / m.medianMs) * 1000, 0), m === tree ? fmt(dense.medianMs / tree.medianMs) : '-', fmt(m.peakRssMb, 0)];
+      console.log(row.join('\t') + (m.failed ? `\tnot run to the end: ${m.failed}` : ''));
     }
   }
   fs.rmSync(path.dirname(inputFile), { recursive: true, force: true });
