@@ -11,7 +11,6 @@
 // Prints a table and, as its last line:
 //   model: tree_tokens_per_s_4k=… tree_tokens_per_s_16k=… tree_tokens_per_s_64k=… dense_tokens_per_s_64k=…
 //          speedup_4k=… speedup_16k=… speedup_64k=… tree_peak_rss_mb_64k=… dense_peak_rss_mb_64k=…
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -20,6 +19,7 @@ import { repoRoot } from '../../src/data/repoRoot';
 import { buildInput, questionSide } from '../../src/engine/model/inputs';
 import { openModel } from '../../src/engine/runtime';
 import { Tokenizer } from '../../src/engine/tokenizer';
+import { runInChild, serveChild } from './childRun';
 
 const SIZES = [4096, 16384, 65536];
 const QUESTION = 'delete a file or a symbolic link';
@@ -79,11 +79,7 @@ async function child(kind: ModelKind, n: number, inputFile: string): Promise<Mea
 
 function measureInChild(kind: ModelKind, n: number, inputFile: string): Measurement {
   try {
-    const stdout = execFileSync(process.execPath, [__filename, '--child', kind, String(n), inputFile], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return JSON.parse(stdout.trim().split('\n').pop()!) as Measurement;
+    return runInChild<Measurement>(__filename, [kind, String(n), inputFile]);
   } catch (err) {
     // A run that cannot finish (ORT's CPU MultiHeadAttention with a key mask allocates N×N×H scores) is reported, not fatal.
     const stderr = String((err as { stderr?: string }).stderr ?? err);
@@ -128,14 +124,4 @@ function main(): void {
   );
 }
 
-if (process.argv[2] === '--child') {
-  child(process.argv[3] as ModelKind, Number(process.argv[4]), process.argv[5]).then(
-    (m) => console.log(JSON.stringify(m)),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-} else {
-  main();
-}
+if (!serveChild(([kind, n, inputFile]) => child(kind as ModelKind, Number(n), inputFile))) main();

@@ -18,7 +18,6 @@
 // Prints a table and, as its last line:
 //   ops: tf_speedup_16k=… tf_speedup_64k=… tf_floor_ratio_16k=… tc_speedup_16k=…
 //        tf_flops_ratio_16k=… tf_ms_64k=… peak_rss_mb_64k=… dense=<mha|matmul>
-import { execFileSync } from 'child_process';
 import * as os from 'os';
 import { Tensor } from 'onnxruntime-common';
 import { openModel } from '../../src/engine/runtime';
@@ -32,6 +31,7 @@ import {
   treeAttentionShapes,
   TreeDims,
 } from '../support/treeReference';
+import { runInChild, serveChild } from './childRun';
 import { bhndToBnhd, bnhdToBhnd, matMulModel, multiHeadAttentionModel, sumModel } from './denseModels';
 
 const H = 4;
@@ -233,12 +233,7 @@ async function measure(kind: Kind, n: number, threads: number): Promise<Measurem
 }
 
 function measureInChild(kind: Kind, n: number, threads = 0): Measurement {
-  const stdout = execFileSync(process.execPath, [__filename, '--child', kind, String(n), String(threads)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Measurement;
+  return runInChild<Measurement>(__filename, [kind, String(n), String(threads)]);
 }
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
@@ -349,15 +344,4 @@ function main(): void {
   );
 }
 
-if (process.argv[2] === '--child') {
-  const [kind, n, threads] = process.argv.slice(3);
-  measure(kind as Kind, Number(n), Number(threads)).then(
-    (m) => console.log(JSON.stringify(m)),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-} else {
-  main();
-}
+if (!serveChild(([kind, n, threads]) => measure(kind as Kind, Number(n), Number(threads)))) main();
