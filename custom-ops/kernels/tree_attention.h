@@ -55,9 +55,8 @@ using ParallelFor = std::function<void(size_t count, const std::function<void(si
 // Runs the tasks one after another on the calling thread.
 void run_serially(size_t count, const std::function<void(size_t)>& task);
 
-// Leaf of one D-vector in one head's tree (W_h [M,D], Wb_h [M]).
-int64_t route_vector(const float* x, const float* W_h, const float* Wb_h, int64_t D, int depth);
-// Leaves of count <= 4 D-vectors x[0..count) in one head's tree, into leaf[0..count).
+// Leaves of count <= 4 D-vectors x[0..count) in one head's tree (W_h [M,D],
+// Wb_h [M]), into leaf[0..count).
 void route_rows(const float* const* x, int count, const float* W_h, const float* Wb_h, int64_t D, int depth,
                 int64_t* leaf);
 

@@ -3,7 +3,7 @@
 // Pipeline of one attention call, all queued on the caller's stream:
 //   1. route:   one thread per query / key vector -> q_leaf, k_leaf [B,H,N]
 //               (-1 at padded positions). The hyperplane test accumulates in
-//               double in the same order as the CPU's route_vector, so both
+//               double in the same order as the CPU's margin_double, so both
 //               pick the same leaf even for points on a hyperplane.
 //   2. bucket:  per (b,h) leaf histogram of the valid keys (atomics), an
 //               exclusive scan -> off [B*H, L+1], and a scatter of the key
@@ -73,7 +73,7 @@ __global__ void __launch_bounds__(kBlock)
     int64_t node = 0;
     for (int level = 0; level < depth; ++level) {
       const float* w = W_h + node * D;
-      // Same order as route_vector on the CPU: four partial sums, then the
+      // Same order as margin_double on the CPU: four partial sums, then the
       // bias, then the tail. The product of two floats is exact in double, so
       // the fused multiply-add rounds exactly like a separate multiply and add.
       double z4[4] = {0.0, 0.0, 0.0, 0.0};
