@@ -34,8 +34,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import onnx
 import torch
+from onnx import helper, numpy_helper
 
 from .data import Layout, question_side
 from .model import NEG_LOGIT, TREE_KINDS, Treeformer, TreeformerConfig
@@ -100,6 +102,7 @@ def export_onnx(model: Treeformer, path: Path) -> None:
                           {MICROSOFT_DOMAIN: 1} if cfg.attention == 'dense' else None,
                           do_constant_folding=True)
     proto = onnx.load(str(tmp))
+    fold_key_padding_masks(proto)
     # The tracer leaves the fixed output dims as free symbols; state them.
     fixed = {'start_logits': [1], 'end_logits': [1], 'leaf_ids': [cfg.n_layer, cfg.n_head], 'relevance_logit': [1]}
     for output in proto.graph.output:
@@ -107,6 +110,79 @@ def export_onnx(model: Treeformer, path: Path) -> None:
             dim.dim_value = value
     onnx.save(proto, str(tmp))
     os.replace(tmp, path)
+
+
+MASK_SCORE = 1.0e4  # what a padded key's score is lowered by: exp(-MASK_SCORE) is 0 in float32
+
+
+def fold_key_padding_masks(proto: onnx.ModelProto) -> int:
+    """Rewrites every MultiHeadAttention node that has a key padding mask into
+    one without: returns how many.
+
+    ORT runs MultiHeadAttention as flash attention (O(N) memory, so the dense
+    twin reads 64k tokens, as bench:model needs) only when it has no mask; with
+    one it builds the N×N scores (64 GiB at 64k). The mask moves into one extra
+    q/k column: q' = [q, 1] per head, k' = [k, c] with c = 0 at a valid key and
+    -MASK_SCORE/scale at a padded one. A valid key's score is unchanged, a
+    padded key's weight is 0; v keeps its head size (MHA allows qk and v head
+    sizes to differ)."""
+    graph = proto.graph
+    constants = {n.output[0]: numpy_helper.to_array(n.attribute[0].t) for n in graph.node
+                 if n.op_type == 'Constant' and n.attribute and n.attribute[0].name == 'value'}
+    constants.update({t.name: numpy_helper.to_array(t) for t in graph.initializer})
+    nodes, folded = [], 0
+    for node in graph.node:
+        if not (node.domain == MICROSOFT_DOMAIN and node.op_type == 'MultiHeadAttention'
+                and len(node.input) >= 5 and node.input[4]):
+            nodes.append(node)
+            continue
+        if len(node.input) > 5 or node.input[3] not in constants:
+            raise ValueError(f'{node.name}: only q, k, v, a constant bias and a key padding mask can be folded')
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        heads, scale = int(attrs['num_heads']), float(attrs['scale'])
+        bias = constants[node.input[3]]
+        if np.any(bias != 0) or bias.size % (3 * heads):
+            raise ValueError(f'{node.name}: only a zero bias of 3·heads·head_size can be folded')
+        head_size = bias.size // (3 * heads)
+        name = lambda part: f'{node.name or node.output[0]}/fold_mask/{part}'
+        made = []
+
+        def op(kind, inputs, part, **kw):
+            made.append(helper.make_node(kind, inputs, [name(part)], name=name(part), **kw))
+            return name(part)
+
+        def const(part, value):
+            made.append(helper.make_node('Constant', [], [name(part)], name=name(part),
+                                         value=numpy_helper.from_array(np.asarray(value), name(part))))
+            return name(part)
+
+        per_head = const('per_head', np.array([0, 0, heads, head_size], dtype=np.int64))
+        flat = const('flat', np.array([0, 0, -1], dtype=np.int64))
+        first3 = (const('zero', np.array([0], dtype=np.int64)), const('three', np.array([3], dtype=np.int64)))
+        one_wide = const('one_wide', np.array([1], dtype=np.int64))
+
+        def with_column(x, column, part):  # [B,S,H*D], column broadcastable to [B,S,H,1] -> [B,S,H*(D+1)]
+            x4 = op('Reshape', [x, per_head], f'{part}_heads')
+            shape = op('Concat', [op('Slice', [op('Shape', [x4], f'{part}_shape'), *first3], f'{part}_bsh'),
+                                  one_wide], f'{part}_col_shape', axis=0)
+            wide = op('Concat', [x4, op('Expand', [column, shape], f'{part}_col')], f'{part}_wide', axis=3)
+            return op('Reshape', [wide, flat], f'{part}_flat')
+
+        padded = op('Cast', [op('Equal', [node.input[4], const('valid', np.array(0, dtype=np.int32))], 'is_pad')],
+                    'pad_f', to=onnx.TensorProto.FLOAT)  # [B,S] 1 at a padded key
+        key_column = op('Mul', [op('Unsqueeze', [padded, const('axes', np.array([2, 3], dtype=np.int64))], 'pad_4d'),
+                                const('lower', np.array(-MASK_SCORE / scale, dtype=np.float32))], 'key_col')
+        q = with_column(node.input[0], const('ones', np.ones((1, 1, 1, 1), dtype=np.float32)), 'q')
+        k = with_column(node.input[1], key_column, 'k')
+        zero_bias = const('bias', np.zeros(2 * heads * (head_size + 1) + heads * head_size, dtype=np.float32))
+        nodes.extend(made)
+        nodes.append(helper.make_node('MultiHeadAttention', [q, k, node.input[2], zero_bias], list(node.output),
+                                      name=node.name, domain=MICROSOFT_DOMAIN, **attrs))
+        folded += 1
+    used = {i for n in nodes for i in n.input} | {o.name for o in graph.output}
+    del graph.node[:]
+    graph.node.extend(n for n in nodes if n.op_type != 'Constant' or n.output[0] in used)  # the old biases
+    return folded
 
 
 def random_model(config_name: str, seed: int, vocab_size: Optional[int] = None) -> Treeformer:

@@ -476,9 +476,9 @@ class TreeCoarseAttentionOp(_TreeOp):
 
 class DenseAttentionOp(torch.autograd.Function):
     """Dense attention for ONNX export: forward is dense_attention(); symbolic is
-    ONNX Runtime's fused com.microsoft MultiHeadAttention (O(N) memory, so the
-    dense export reads 64k tokens, as bench:model needs), with the sink as an
-    extra first key and padded keys masked. q,k,v [B,H,N,D], mask int64 [B,N]."""
+    ONNX Runtime's fused com.microsoft MultiHeadAttention, with the sink as an
+    extra first key and padded keys masked (export.py then folds the mask into
+    the keys, so ORT runs its O(N)-memory flash kernel, as bench:model needs). q,k,v [B,H,N,D], mask int64 [B,N]."""
 
     @staticmethod
     def forward(ctx, q, k, v, sink_k, sink_v, mask, scale):
