@@ -55,11 +55,6 @@ using ParallelFor = std::function<void(size_t count, const std::function<void(si
 // Runs the tasks one after another on the calling thread.
 void run_serially(size_t count, const std::function<void(size_t)>& task);
 
-// Leaves of count <= 4 D-vectors x[0..count) in one head's tree (W_h [M,D],
-// Wb_h [M]), into leaf[0..count).
-void route_rows(const float* const* x, int count, const float* W_h, const float* Wb_h, int64_t D, int depth,
-                int64_t* leaf);
-
 // TreeRoute: X [B,H,N,D] -> leaf [B,H,N] (every position is routed).
 void tree_route(const Dims& dims, const float* X, const float* W, const float* Wb, int64_t* leaf,
                 const ParallelFor& parallel_for);

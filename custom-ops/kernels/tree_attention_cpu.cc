@@ -26,7 +26,7 @@ namespace treeformer {
 namespace {
 
 constexpr int64_t kRouteChunk = 1024;  // positions routed per task
-constexpr int kRouteRows = 4;  // vectors routed in lockstep (an even number: a row's query and key go together)
+constexpr int kRouteBlock = 256;  // vectors routed together, level by level (an even number: a row's query and key go together)
 constexpr int64_t kTasksPerHead = 64;  // leaf groups per (b, h)
 // Per-worker scratch of one parallel section stays under this, by running
 // fewer workers, unless a single worker needs more.
@@ -247,23 +247,98 @@ void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float s
 
 bool is_valid(const int64_t* mask, int64_t b, int64_t N, int64_t n) { return mask[b * N + n] != 0; }
 
+// w·x + b in double, in a fixed order: the reference decision (float32
+// products are exact in double; the four partial sums move the result by
+// ~1e-16 relative, far below any float32 input's precision).
+inline double margin_double(const float* w, const float* x, double b, int64_t D) {
+  double z4[4] = {0.0, 0.0, 0.0, 0.0};
+  int64_t d = 0;
+  for (; d + 4 <= D; d += 4)
+    for (int k = 0; k < 4; ++k) z4[k] += static_cast<double>(w[d + k]) * static_cast<double>(x[d + k]);
+  double z = b + ((z4[0] + z4[1]) + (z4[2] + z4[3]));
+  for (; d < D; ++d) z += static_cast<double>(w[d]) * static_cast<double>(x[d]);
+  return z;
+}
+
+// Each decision is first taken in float32, 8 lanes wide. A float32 dot
+// product of D terms is within D·2^-24·sum|w_d x_d| (1 + O(D·2^-24)) of the
+// exact one, in any summation order, and sum|w_d x_d| <= |w|·|x|, so when the
+// float margin clears twice that bound (|w| per node and |x| per vector, each
+// computed once) its sign is the exact sign; the double computation is only
+// redone for vectors that close to a split. A block of vectors goes down the
+// tree one level at a time: within a level the vectors are independent, so
+// the core overlaps their loads and reductions (profiled: a few vectors in
+// lockstep, each a chain of dependent loads, reductions and decisions, took
+// ~40% of TF at 16k).
+inline float dot_float(const float* w, const float* x, int64_t D) {
+  const int64_t whole = D / 8 * 8;
+  Vec8 a8 = splat8(0.f), b8 = splat8(0.f);  // two chains: half the FMA latency a vector
+  int64_t d = 0;
+  for (; d + 16 <= whole; d += 16) {
+    a8 += load8(w + d) * load8(x + d);
+    b8 += load8(w + d + 8) * load8(x + d + 8);
+  }
+  if (d < whole) a8 += load8(w + d) * load8(x + d);
+  float dot = hsum8(a8 + b8);
+  for (d = whole; d < D; ++d) dot += w[d] * x[d];
+  return dot;
+}
+
+// |v| with the float32 sum of squares rounded once more than the bound allows for (1 + 1e-5).
+inline double inflated_norm(const float* v, int64_t D) {
+  return std::sqrt(static_cast<double>(dot_float(v, v, D))) * (1.0 + 1e-5);
+}
+
+std::vector<double> node_norms(const Dims& dims, const float* W) {
+  std::vector<double> norm(static_cast<size_t>(dims.H * dims.M));
+  for (int64_t n = 0; n < dims.H * dims.M; ++n) norm[static_cast<size_t>(n)] = inflated_norm(W + n * dims.D, dims.D);
+  return norm;
+}
+
+TREEFORMER_SIMD_CLONES
+void route_block(const float* const* x, int count, const float* W_h, const float* Wb_h, const double* w_norm_h,
+                 int64_t D, int depth, int64_t* leaf) {
+  const double bound_per_size = 2.0 * static_cast<double>(D + 2) * 5.9604644775390625e-8;  // 2·(D+2)·2^-24
+  double x_norm[kRouteBlock];
+  for (int i = 0; i < count; ++i) {
+    x_norm[i] = inflated_norm(x[i], D);
+    leaf[i] = 0;  // the node, until the last level
+  }
+  for (int level = 0; level < depth; ++level) {
+    for (int i = 0; i < count; ++i) {
+      const int64_t node = leaf[i];
+      const float* w = W_h + node * D;
+      const double b = static_cast<double>(Wb_h[node]);
+      const double z_fast = b + static_cast<double>(dot_float(w, x[i], D));
+      // The dot's error bound plus the rounding of the sum; a non-finite input always takes the exact path.
+      const double margin = bound_per_size * (w_norm_h[node] * x_norm[i] + std::fabs(b)) + 1e-30;
+      const double z = std::fabs(z_fast) > margin && std::isfinite(z_fast) ? z_fast : margin_double(w, x[i], b, D);
+      leaf[i] = 2 * node + 2 - static_cast<int64_t>(z >= 0.0);  // arithmetic, not a branch: decisions are coin flips
+    }
+  }
+  const int64_t M = (int64_t{1} << depth) - 1;
+  for (int i = 0; i < count; ++i) leaf[i] -= M;
+}
+
 // Routes the valid queries and keys of every (b, h) into q_leaf / k_leaf
 // (-1 where padded), in parallel over (b, h, chunk of positions).
 void route_queries_and_keys(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
                             const ParallelFor& parallel_for) {
+  const std::vector<double> w_norm = node_norms(dims, in.W);
   const int64_t chunks = (dims.N + kRouteChunk - 1) / kRouteChunk;
   parallel_for(static_cast<size_t>(dims.B * dims.H * chunks), [&](size_t task) {
     const int64_t bh = static_cast<int64_t>(task) / chunks, chunk = static_cast<int64_t>(task) % chunks;
     const int64_t b = bh / dims.H, h = bh % dims.H;
     const float* W_h = in.W + h * dims.M * dims.D;
     const float* Wb_h = in.Wb + h * dims.M;
+    const double* norm_h = w_norm.data() + h * dims.M;
     const int64_t end = std::min(dims.N, (chunk + 1) * kRouteChunk);
-    // Valid rows' queries and keys, kRouteRows at a time (pairs: q then k of one row).
-    const float* x[kRouteRows];
-    int64_t leaves[kRouteRows], rows[kRouteRows];
+    // Valid rows' queries and keys, kRouteBlock at a time (pairs: q then k of one row).
+    const float* x[kRouteBlock];
+    int64_t leaves[kRouteBlock], rows[kRouteBlock];
     int pending = 0;
     auto flush = [&]() {
-      route_rows(x, pending, W_h, Wb_h, dims.D, dims.depth, leaves);
+      route_block(x, pending, W_h, Wb_h, norm_h, dims.D, dims.depth, leaves);
       for (int i = 0; i < pending; i += 2) {
         out.q_leaf[rows[i]] = leaves[i];
         out.k_leaf[rows[i]] = leaves[i + 1];
@@ -280,7 +355,7 @@ void route_queries_and_keys(const Dims& dims, const AttentionInputs& in, const A
       x[pending + 1] = in.K + row * dims.D;
       rows[pending] = rows[pending + 1] = row;
       pending += 2;
-      if (pending == kRouteRows) flush();
+      if (pending == kRouteBlock) flush();
     }
     if (pending > 0) flush();
   });
@@ -383,92 +458,20 @@ void run_serially(size_t count, const std::function<void(size_t)>& task) {
   for (size_t i = 0; i < count; ++i) task(i);
 }
 
-namespace {
-// w·x + b in double, in a fixed order: the reference decision (float32
-// products are exact in double; the four partial sums move the result by
-// ~1e-16 relative, far below any float32 input's precision).
-inline double margin_double(const float* w, const float* x, double b, int64_t D) {
-  double z4[4] = {0.0, 0.0, 0.0, 0.0};
-  int64_t d = 0;
-  for (; d + 4 <= D; d += 4)
-    for (int k = 0; k < 4; ++k) z4[k] += static_cast<double>(w[d + k]) * static_cast<double>(x[d + k]);
-  double z = b + ((z4[0] + z4[1]) + (z4[2] + z4[3]));
-  for (; d < D; ++d) z += static_cast<double>(w[d]) * static_cast<double>(x[d]);
-  return z;
-}
-}  // namespace
-
-// Each decision is first taken in float32, 8 lanes wide. A float32 dot
-// product of D terms is within D·2^-24·sum|w_d x_d| (1 + O(D·2^-24)) of the
-// exact one, and sum|w_d x_d| <= |w|·|x|, so when the float margin clears
-// twice that bound (with |w| from the same pass and |x| once per vector) its
-// sign is the exact sign; the double computation is only redone for vectors
-// that close to a split. Up to kRouteRows vectors go down their trees in
-// lockstep: one vector's levels form a chain of dependent loads and
-// reductions, and interleaving independent chains hides their latency
-// (profiled: routing one vector at a time in double took ~30% of TF at 16k
-// once attention was tiled, and most of TC).
-TREEFORMER_SIMD_CLONES
-void route_rows(const float* const* x, int count, const float* W_h, const float* Wb_h, int64_t D, int depth,
-                int64_t* leaf) {
-  const double bound_per_size = 2.0 * static_cast<double>(D + 2) * 5.9604644775390625e-8;  // 2·(D+2)·2^-24
-  const int64_t whole = D / 8 * 8;
-  const float* rows[kRouteRows];  // rows past `count` repeat row 0 (their leaves are not stored)
-  int64_t node[kRouteRows];
-  double x_norm[kRouteRows];
-  for (int i = 0; i < kRouteRows; ++i) {
-    rows[i] = x[i < count ? i : 0];
-    node[i] = 0;
-    Vec8 xx8 = splat8(0.f);
-    for (int64_t d = 0; d < whole; d += 8) xx8 += load8(rows[i] + d) * load8(rows[i] + d);
-    double xx = static_cast<double>(hsum8(xx8));
-    for (int64_t d = whole; d < D; ++d) xx += static_cast<double>(rows[i][d]) * rows[i][d];
-    x_norm[i] = std::sqrt(xx);
-  }
-  for (int level = 0; level < depth; ++level) {
-    Vec8 dot8[kRouteRows], ww8[kRouteRows];
-    for (int i = 0; i < kRouteRows; ++i) dot8[i] = ww8[i] = splat8(0.f);
-    for (int64_t d = 0; d < whole; d += 8) {
-      for (int i = 0; i < kRouteRows; ++i) {
-        const Vec8 w = load8(W_h + node[i] * D + d);
-        dot8[i] += w * load8(rows[i] + d);
-        ww8[i] += w * w;
-      }
-    }
-    for (int i = 0; i < count; ++i) {
-      const float* w = W_h + node[i] * D;
-      float dot = hsum8(dot8[i]), ww = hsum8(ww8[i]);
-      for (int64_t d = whole; d < D; ++d) {
-        dot += w[d] * rows[i][d];
-        ww += w[d] * w[d];
-      }
-      const double b = static_cast<double>(Wb_h[node[i]]);
-      const double z_fast = b + static_cast<double>(dot);
-      // The dot's error bound (norms inflated for their own rounding) plus the
-      // rounding of the sum; a non-finite input always takes the exact path.
-      const double size = std::sqrt(static_cast<double>(ww)) * x_norm[i] * (1.0 + 1e-5);
-      const double margin = bound_per_size * (size + std::fabs(b)) + 1e-30;
-      const double z = std::fabs(z_fast) > margin && std::isfinite(z_fast) ? z_fast : margin_double(w, rows[i], b, D);
-      node[i] = z >= 0.0 ? 2 * node[i] + 1 : 2 * node[i] + 2;
-    }
-  }
-  const int64_t M = (int64_t{1} << depth) - 1;
-  for (int i = 0; i < count; ++i) leaf[i] = node[i] - M;
-}
-
 void tree_route(const Dims& dims, const float* X, const float* W, const float* Wb, int64_t* leaf,
                 const ParallelFor& parallel_for) {
+  const std::vector<double> w_norm = node_norms(dims, W);
   const int64_t chunks = (dims.N + kRouteChunk - 1) / kRouteChunk;
   parallel_for(static_cast<size_t>(dims.B * dims.H * chunks), [&](size_t task) {
     const int64_t bh = static_cast<int64_t>(task) / chunks, chunk = static_cast<int64_t>(task) % chunks;
     const int64_t h = bh % dims.H;
     const int64_t end = std::min(dims.N, (chunk + 1) * kRouteChunk);
-    // Consecutive rows, kRouteRows at a time (route_rows' lockstep; one at a time would also pay for the idle lanes).
-    for (int64_t n = chunk * kRouteChunk; n < end; n += kRouteRows) {
-      const int count = static_cast<int>(std::min<int64_t>(kRouteRows, end - n));
-      const float* x[kRouteRows];
+    for (int64_t n = chunk * kRouteChunk; n < end; n += kRouteBlock) {
+      const int count = static_cast<int>(std::min<int64_t>(kRouteBlock, end - n));
+      const float* x[kRouteBlock];
       for (int i = 0; i < count; ++i) x[i] = X + (bh * dims.N + n + i) * dims.D;
-      route_rows(x, count, W + h * dims.M * dims.D, Wb + h * dims.M, dims.D, dims.depth, leaf + bh * dims.N + n);
+      route_block(x, count, W + h * dims.M * dims.D, Wb + h * dims.M, w_norm.data() + h * dims.M, dims.D,
+                  dims.depth, leaf + bh * dims.N + n);
     }
   });
 }
