@@ -1,17 +1,23 @@
-"""The ablation at equal training budget (issue 4). Every ablation-* config
-trains on the same number of tokens (default: the configs' own budget), two
-variants at a time on one core each. Each trained variant is exported to ONNX
-and scored by the evaluation harness (`npm run eval`, the QA engine over
-512-token windows) on the held-out test split, beside BM25 on the same
-examples. Attention FLOPs per layer at 4k and 16k tokens are counted from the
-leaves the trained trees actually produce on a real dev document (DESIGN §3).
+"""The ablation at equal training budget (issue 11, item 5). Every ablation-*
+config trains on the same number of tokens at 4,096 tokens a sample (default:
+the configs' own budget), two variants at a time on one core each. Each
+trained variant is exported to ONNX and scored where it counts:
 
-  npm run ablation -- [--tokens T] [--jobs 2] [--limit 150]
+- the hand-written questions (`npm run eval:questions`, per file): the fusion
+  is fitted on the dev half (`--fit`, into the variant's own card), then the
+  test half is read once and scored for lexical, the model alone and hybrid;
+- the mined v2 test split (`models.treeformer.mined_eval` at 4,096 tokens):
+  relevance top-1 among 3 windows, exact spans, question-shuffle drop.
 
-Writes models/checkpoints/ablation/<variant>/{checkpoint.pt,model.onnx,eval/}
-and models/checkpoints/ablation/{ablation.json,ablation.md}. A variant whose
-summary.json exists is not trained again; one whose eval/results.json exists
-is not scored again.
+Attention FLOPs per layer at 4k and 16k tokens are counted from the leaves the
+trained trees actually produce on a real dev document (DESIGN §3).
+
+  npm run ablation -- [--tokens T] [--jobs 2] [--groups 64] [--variants dense,tf]
+
+Writes models/checkpoints/ablation/<variant>/{checkpoint.pt,model.onnx,model.json,
+questions-dev/,questions-test/,mined.json} and models/checkpoints/ablation/
+{ablation.json,ablation.md}. A step whose output exists is not run again, so a
+stopped run picks up where it was.
 """
 from __future__ import annotations
 
@@ -32,8 +38,8 @@ from .export import load_checkpoint
 from .model import TREE_KINDS, Treeformer
 from .train import ABLATION_TOKENS, CHECKPOINT, DEFAULT_DATA, REPO_ROOT
 
-VOCAB = REPO_ROOT / 'models' / 'tokenizer' / 'vocab-v1.json'
-EVAL_CLI = REPO_ROOT / 'out' / 'src' / 'eval' / 'cli.js'
+QUESTIONS_CLI = REPO_ROOT / 'out' / 'src' / 'eval' / 'questions' / 'cli.js'
+MINED_LENGTH = 4096
 # The variants DESIGN §7 asks for. ablation-tf-bootstrap-frozen (level 2 keeps
 # the level-1 trees) and ablation-tftc-bootstrap (the ship model's schedule)
 # are configured too: add them with --variants.
@@ -102,19 +108,32 @@ def run(cmd: List[str], log: Path, env: Dict[str, str]) -> None:
         subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=True)
 
 
-def evaluate_on_test(onnx_path: Optional[Path], out: Path, limit: int, threads: int, env: Dict[str, str]) -> Dict:
-    """hit@1/hit@5/MRR of the model (or BM25 when onnx_path is None) from the evaluation harness."""
-    results = out / 'results.json'
+def score_on_questions(onnx_path: Path, folder: Path, env: Dict[str, str]) -> Dict[str, Dict]:
+    """Per-file scores of lexical, the model alone and hybrid on the test half of
+    the hand-written questions, with the fusion fitted on the dev half first."""
+    results = folder / 'questions-test' / 'results.json'
     if not results.exists():
-        ranker = ['--model', str(onnx_path), '--threads', str(threads)] if onnx_path else ['--ranker', 'bm25']
-        out.mkdir(parents=True, exist_ok=True)
-        run(['node', str(EVAL_CLI), '--split', 'test', '--limit', str(limit), '--out', str(out), *ranker],
-            out / 'eval.log', env)
-    overall = json.loads(results.read_text())['overall']
-    return {key: overall[key] for key in ('examples', 'hit1', 'hit5', 'mrr')}
+        cli = ['node', str(QUESTIONS_CLI), '--scope', 'file', '--model', str(onnx_path)]
+        run([*cli, '--split', 'dev', '--fit', '--out', str(folder / 'questions-dev')], folder / 'eval.log', env)
+        run([*cli, '--split', 'test', '--out', str(folder / 'questions-test')], folder / 'eval.log', env)
+    rows = json.loads(results.read_text())['rows']
+    keep = ('questions', 'hit1', 'hit5', 'mrr')
+    return {ranker: {**{k: rows[ranker]['overall'][k] for k in keep}, 'distinct_top1': rows[ranker]['distinctTop1'],
+                     'shuffle_drop': rows[ranker]['shuffleDrop']} for ranker in ('bm25', 'model', 'hybrid')}
 
 
-def train_export_score(name: str, folder: Path, tokens: Optional[int], threads: int, limit: int,
+def score_on_mined(folder: Path, groups: int, threads: int, env: Dict[str, str]) -> Dict:
+    """The reader on the mined v2 test split at MINED_LENGTH tokens a window."""
+    mined = folder / 'mined.json'
+    if not mined.exists():
+        out = subprocess.run([sys.executable, '-m', 'models.treeformer.mined_eval', '--checkpoint',
+                              str(folder / CHECKPOINT), '--lengths', str(MINED_LENGTH), '--groups', str(groups), '--threads', str(threads)],
+                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+        mined.write_text(out.stdout.strip().splitlines()[-1] + '\n')
+    return json.loads(mined.read_text())['results'][0]
+
+
+def train_export_score(name: str, folder: Path, tokens: Optional[int], threads: int, groups: int,
                        env: Dict[str, str]) -> Dict:
     """One variant, start to finish; skips the steps whose outputs exist."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -127,26 +146,31 @@ def train_export_score(name: str, folder: Path, tokens: Optional[int], threads: 
     onnx_path = folder / 'model.onnx'
     if not onnx_path.exists():
         run([sys.executable, '-m', 'models.treeformer.export', '--checkpoint', str(folder / CHECKPOINT),
-             '--out', str(onnx_path), '--vocab', str(VOCAB)], folder / 'stdout.log', env)
-    print(f'ablation: scoring {name} on the test split', file=sys.stderr, flush=True)
-    return evaluate_on_test(onnx_path, folder / 'eval', limit, threads, env)
+             '--out', str(onnx_path)], folder / 'stdout.log', env)
+    print(f'ablation: scoring {name}', file=sys.stderr, flush=True)
+    return {'questions': score_on_questions(onnx_path, folder, env), 'mined': score_on_mined(folder, groups, threads, env)}
 
 
-def markdown(rows: List[Dict], bm25: Dict, tokens_per_variant: int, limit: int) -> str:
+def markdown(rows: List[Dict], tokens_per_variant: int, groups: int) -> str:
     dense = {n: next((r[f'flops_{n}'] for r in rows if r['variant'] == 'dense'), None) for n in FLOP_LENGTHS}
-    lines = [f'Equal budget: {tokens_per_variant / 1e6:g}M training tokens per variant at 1,024 tokens a sample '
+    f3 = lambda x: f'{x:.3f}'  # noqa: E731
+    bm25 = rows[0]['questions']['bm25']
+    lines = [f'Equal budget: {tokens_per_variant / 1e6:g}M training tokens per variant at 4,096 tokens a sample '
              '(the ship model\'s size; bootstrapped variants: 40% TC, then 60% TF or TF+TC), two variants at a time '
-             f'on one core each. Test: the evaluation harness on {limit} held-out test examples (the same for every '
-             'row). Dev exact: start and end both right on 256 dev samples. Attention FLOPs per layer (all heads) '
-             'counted from the trained trees\' leaves on a real document; Linformer is built for at most 2,048 '
-             'tokens, so its 4k/16k figures are the formula only.', '',
-             '| variant | test hit@1 | test hit@5 | test MRR | dev exact | train tok/s | attn GFLOP/layer 4k | '
-             '× fewer than dense | attn GFLOP/layer 16k | × fewer than dense |', '|---|---|---|---|---|---|---|---|---|---|']
-    lines.append(f"| BM25 | {bm25['hit1']:.3f} | {bm25['hit5']:.3f} | {bm25['mrr']:.3f} | - | - | - | - | - | - |")
+             'on one core each. Real questions: the test half of models/questions per file (60 questions), the '
+             'fusion fitted on the dev half for each variant. Mined: the v2 test split, '
+             f'{groups} groups of 3 windows of {MINED_LENGTH} tokens. Attention FLOPs per layer (all heads) '
+             'counted from the trained trees\' leaves on a real document.', '',
+             '| variant | model hit@1 | model hit@5 | model MRR | hybrid hit@5 | hybrid MRR | mined top-1 | '
+             'mined exact | mined shuffle drop | train tok/s | attn GFLOP/layer 4k | × fewer than dense | '
+             'attn GFLOP/layer 16k | × fewer than dense |', '|' + '---|' * 14]
+    lines.append(f"| lexical (BM25) | {f3(bm25['hit1'])} | {f3(bm25['hit5'])} | {f3(bm25['mrr'])} | "
+                 f"{f3(bm25['hit5'])} | {f3(bm25['mrr'])} | - | - | - | - | - | - | - | - |")
     for r in rows:
-        test, dev = r['test'], r['dev'] or {}
-        cells = [r['variant'], f"{test['hit1']:.3f}", f"{test['hit5']:.3f}", f"{test['mrr']:.3f}",
-                 f"{dev.get('exact', float('nan')):.3f}", f"{r['tokens_per_s']:.0f}"]
+        q, mined = r['questions'], r['mined']
+        cells = [r['variant'], f3(q['model']['hit1']), f3(q['model']['hit5']), f3(q['model']['mrr']),
+                 f3(q['hybrid']['hit5']), f3(q['hybrid']['mrr']), f3(mined['relevance_top1']), f3(mined['exact']),
+                 f3(mined['shuffle_drop']), f"{r['tokens_per_s']:.0f}"]
         for n in FLOP_LENGTHS:
             cells += [f"{r[f'flops_{n}'] / 1e9:.2f}", f"{dense[n] / r[f'flops_{n}']:.1f}" if dense[n] else '-']
         lines.append('| ' + ' | '.join(cells) + ' |')
@@ -157,12 +181,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--tokens', type=int, help=f'training tokens per variant (default {ABLATION_TOKENS:,})')
     parser.add_argument('--jobs', type=int, default=2, help='variants trained at once (each gets cores/jobs threads)')
-    parser.add_argument('--limit', type=int, default=150, help='test examples scored per variant')
+    parser.add_argument('--groups', type=int, default=64, help='mined test groups scored per variant')
     parser.add_argument('--out', type=Path, default=REPO_ROOT / 'models' / 'checkpoints' / 'ablation')
     parser.add_argument('--variants', default=','.join(VARIANTS))
     args = parser.parse_args()
-    if not EVAL_CLI.exists():
-        raise SystemExit(f'no evaluation harness at {EVAL_CLI.relative_to(REPO_ROOT)}: run npm run compile')
+    if not QUESTIONS_CLI.exists():
+        raise SystemExit(f'no question eval at {QUESTIONS_CLI.relative_to(REPO_ROOT)}: run npm run compile')
     threads = max(1, (os.cpu_count() or 2) // args.jobs)
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
@@ -170,15 +194,13 @@ def main() -> None:
     variants = args.variants.split(',')
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         scores = dict(zip(variants, pool.map(
-            lambda name: train_export_score(name, args.out / name, args.tokens, threads, args.limit, env), variants)))
-    bm25 = evaluate_on_test(None, args.out / 'bm25-eval', args.limit, threads, env)
+            lambda name: train_export_score(name, args.out / name, args.tokens, threads, args.groups, env), variants)))
     dev = ShardSplit(DEFAULT_DATA / 'dev')
-    rows = [{**measure_flops(name, args.out / name, dev), 'test': scores[name]} for name in variants]
+    rows = [{**measure_flops(name, args.out / name, dev), **scores[name]} for name in variants]
     tokens = args.tokens or ABLATION_TOKENS
     (args.out / 'ablation.json').write_text(json.dumps(
-        {'tokens_per_variant': tokens, 'seq_len': 1024, 'test_examples': args.limit, 'bm25': bm25, 'variants': rows},
-        indent=2))
-    table = markdown(rows, bm25, tokens, args.limit)
+        {'tokens_per_variant': tokens, 'seq_len': 4096, 'mined_groups': args.groups, 'variants': rows}, indent=2))
+    table = markdown(rows, tokens, args.groups)
     (args.out / 'ablation.md').write_text(table)
     print(table)
 

@@ -54,9 +54,10 @@ def main(argv: List[str] | None = None) -> None:
     parser.add_argument('--split', default='test')
     parser.add_argument('--lengths', type=int, nargs='+', default=[4096])
     parser.add_argument('--groups', type=int, default=64)
+    parser.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
     parser.add_argument('--card', type=Path, help='also write the figures into this model card (mined_eval)')
     args = parser.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     model, ckpt = load_checkpoint(args.checkpoint)
     split = ShardSplit(args.data / args.split, model.cfg.vocab_size)
     report = {'split': args.split, 'checkpoint': args.checkpoint.name, 'results': []}
