@@ -1,4 +1,4 @@
-"""The ablation's FLOP count and the card's metrics writer."""
+"""The ablation's FLOP count and paired test, and the card's metrics writer."""
 import json
 import sys
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.treeformer import card_metrics
-from models.treeformer.ablation import attention_flops
+from models.treeformer.ablation import attention_flops, sign_test
 
 
 def test_flops_follow_the_leaf_occupancy():
@@ -22,6 +22,18 @@ def test_flops_follow_the_leaf_occupancy():
     padded[:, -16:] = -1  # padding is in no leaf
     assert attention_flops('tf', padded, n, d, depth, g, 0) < attention_flops('tf', balanced, n, d, depth, g, 0)
     assert attention_flops('linformer', balanced, n, d, depth, g, 16) == 2 * 8.0 * n * 16 * d
+
+
+def test_sign_test_counts_only_the_questions_where_the_two_differ():
+    a = {f'q{i}': i < 12 for i in range(60)}  # hits q0..q11
+    b = {f'q{i}': 2 <= i < 13 for i in range(60)}  # hits q2..q12
+    only_a, only_b, p = sign_test(a, b)
+    assert (only_a, only_b) == (2, 1)
+    assert p == pytest.approx(1.0)  # 3 discordant questions cannot resolve anything
+    only_a, only_b, p = sign_test({f'q{i}': i < 10 for i in range(60)}, {f'q{i}': False for i in range(60)})
+    assert (only_a, only_b) == (10, 0)
+    assert p == pytest.approx(2 / 2 ** 10)  # both tails of 10 out of 10
+    assert sign_test(a, a) == (0, 0, 1.0)
 
 
 def _results(path, hit5, examples=10):

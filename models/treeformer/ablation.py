@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -133,6 +134,22 @@ def score_on_mined(folder: Path, groups: int, threads: int, env: Dict[str, str])
     return json.loads(mined.read_text())['results'][0]
 
 
+def top5_hits(folder: Path, ranker: str) -> Dict[str, bool]:
+    """Per test question: is the gold answer in the ranker's top 5 (from the question eval's perQuestion)."""
+    per = json.loads((folder / 'questions-test' / 'results.json').read_text())['perQuestion']
+    outcomes = next(r['outcomes'] for r in per if r['ranker'] == ranker)
+    return {o['id']: o['rank'] is not None and o['rank'] <= 5 for o in outcomes}
+
+
+def sign_test(a: Dict[str, bool], b: Dict[str, bool]) -> tuple:
+    """Paired comparison on the same questions: (only a hits, only b hits, exact two-sided sign-test p)."""
+    only_a = sum(1 for q in a if a[q] and not b[q])
+    only_b = sum(1 for q in a if b[q] and not a[q])
+    n, k = only_a + only_b, min(only_a, only_b)
+    p = min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n) if n else 1.0
+    return only_a, only_b, p
+
+
 def train_export_score(name: str, folder: Path, tokens: Optional[int], threads: int, groups: int,
                        env: Dict[str, str]) -> Dict:
     """One variant, start to finish; skips the steps whose outputs exist."""
@@ -151,7 +168,7 @@ def train_export_score(name: str, folder: Path, tokens: Optional[int], threads: 
     return {'questions': score_on_questions(onnx_path, folder, env), 'mined': score_on_mined(folder, groups, threads, env)}
 
 
-def markdown(rows: List[Dict], tokens_per_variant: int, groups: int) -> str:
+def markdown(rows: List[Dict], tokens_per_variant: int, groups: int, out: Path) -> str:
     dense = {n: next((r[f'flops_{n}'] for r in rows if r['variant'] == 'dense'), None) for n in FLOP_LENGTHS}
     f3 = lambda x: f'{x:.3f}'  # noqa: E731
     bm25 = rows[0]['questions']['bm25']
@@ -173,6 +190,19 @@ def markdown(rows: List[Dict], tokens_per_variant: int, groups: int) -> str:
                  f3(mined['shuffle_drop']), f"{r['tokens_per_s']:.0f}"]
         for n in FLOP_LENGTHS:
             cells += [f"{r[f'flops_{n}'] / 1e9:.2f}", f"{dense[n] / r[f'flops_{n}']:.1f}" if dense[n] else '-']
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    # Which differences 60 questions resolve: paired on the same questions, top-5 hits.
+    lines += ['', 'Paired on the 60 test questions (top-5 hits; p: exact two-sided sign test on the questions where '
+              'the two differ):', '',
+              '| variant | model alone vs dense: only this / only dense / p | model alone vs lexical: only model / '
+              'only lexical / p | hybrid vs lexical: only hybrid / only lexical / p |', '|---|---|---|---|']
+    names = [r['variant'] for r in rows]
+    for name in names:
+        model, lexical = top5_hits(out / name, 'model'), top5_hits(out / name, 'bm25')
+        cells = [name]
+        for a, b in ((model, top5_hits(out / 'dense', 'model') if 'dense' in names else None), (model, lexical),
+                     (top5_hits(out / name, 'hybrid'), lexical)):
+            cells.append('-' if b is None else '{} / {} / {:.2f}'.format(*sign_test(a, b)))
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -200,7 +230,7 @@ def main() -> None:
     tokens = args.tokens or ABLATION_TOKENS
     (args.out / 'ablation.json').write_text(json.dumps(
         {'tokens_per_variant': tokens, 'seq_len': 4096, 'mined_groups': args.groups, 'variants': rows}, indent=2))
-    table = markdown(rows, tokens, args.groups)
+    table = markdown(rows, tokens, args.groups, args.out)
     (args.out / 'ablation.md').write_text(table)
     print(table)
 
