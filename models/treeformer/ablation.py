@@ -12,7 +12,7 @@ trained variant is exported to ONNX and scored where it counts:
 Attention FLOPs per layer at 4k and 16k tokens are counted from the leaves the
 trained trees actually produce on a real dev document (DESIGN §3).
 
-  npm run ablation -- [--tokens T] [--jobs 2] [--groups 64] [--variants dense,tf]
+  npm run ablation -- [--tokens T] [--jobs 2] [--groups 64] [--variants dense,tf] [--card models/treeformer-qa.json]
 
 Writes models/checkpoints/ablation/<variant>/{checkpoint.pt,model.onnx,model.json,
 questions-dev/,questions-test/,mined.json} and models/checkpoints/ablation/
@@ -214,6 +214,7 @@ def main() -> None:
     parser.add_argument('--groups', type=int, default=64, help='mined test groups scored per variant')
     parser.add_argument('--out', type=Path, default=REPO_ROOT / 'models' / 'checkpoints' / 'ablation')
     parser.add_argument('--variants', default=','.join(VARIANTS))
+    parser.add_argument('--card', type=Path, help='also write the results into this model card (ablation)')
     args = parser.parse_args()
     if not QUESTIONS_CLI.exists():
         raise SystemExit(f'no question eval at {QUESTIONS_CLI.relative_to(REPO_ROOT)}: run npm run compile')
@@ -228,8 +229,12 @@ def main() -> None:
     dev = ShardSplit(DEFAULT_DATA / 'dev')
     rows = [{**measure_flops(name, args.out / name, dev), **scores[name]} for name in variants]
     tokens = args.tokens or ABLATION_TOKENS
-    (args.out / 'ablation.json').write_text(json.dumps(
-        {'tokens_per_variant': tokens, 'seq_len': 4096, 'mined_groups': args.groups, 'variants': rows}, indent=2))
+    report = {'tokens_per_variant': tokens, 'seq_len': 4096, 'mined_groups': args.groups, 'variants': rows}
+    (args.out / 'ablation.json').write_text(json.dumps(report, indent=2))
+    if args.card is not None:
+        card = json.loads(args.card.read_text())
+        card['ablation'] = {'command': f'npm run ablation -- --tokens {tokens} --groups {args.groups}', **report}
+        args.card.write_text(json.dumps(card, indent=2) + '\n')
     table = markdown(rows, tokens, args.groups, args.out)
     (args.out / 'ablation.md').write_text(table)
     print(table)
