@@ -41,6 +41,7 @@ from .train import ABLATION_TOKENS, CHECKPOINT, DEFAULT_DATA, REPO_ROOT
 
 QUESTIONS_CLI = REPO_ROOT / 'out' / 'src' / 'eval' / 'questions' / 'cli.js'
 MINED_LENGTH = 4096
+RERANK_DEPTH = 10  # candidates the model alone re-ranks (RANK_DEPTH in src/eval/questions/scoring.ts)
 # The variants DESIGN §7 asks for. ablation-tf-bootstrap-frozen (level 2 keeps
 # the level-1 trees) and ablation-tftc-bootstrap (the ship model's schedule)
 # are configured too: add them with --variants.
@@ -134,11 +135,14 @@ def score_on_mined(folder: Path, groups: int, threads: int, env: Dict[str, str])
     return json.loads(mined.read_text())['results'][0]
 
 
-def top5_hits(folder: Path, ranker: str) -> Dict[str, bool]:
-    """Per test question: is the gold answer in the ranker's top 5 (from the question eval's perQuestion)."""
+def top_ranks(folder: Path, ranker: str) -> Dict[str, Optional[int]]:
+    """Per test question: the gold answer's rank (1-based; None below the first 10), from the question eval."""
     per = json.loads((folder / 'questions-test' / 'results.json').read_text())['perQuestion']
-    outcomes = next(r['outcomes'] for r in per if r['ranker'] == ranker)
-    return {o['id']: o['rank'] is not None and o['rank'] <= 5 for o in outcomes}
+    return {o['id']: o['rank'] for o in next(r['outcomes'] for r in per if r['ranker'] == ranker)}
+
+
+def top5_hits(folder: Path, ranker: str) -> Dict[str, bool]:
+    return {q: k is not None and k <= 5 for q, k in top_ranks(folder, ranker).items()}
 
 
 def sign_test(a: Dict[str, bool], b: Dict[str, bool]) -> tuple:
@@ -183,6 +187,12 @@ def markdown(rows: List[Dict], tokens_per_variant: int, groups: int, out: Path) 
              'attn GFLOP/layer 16k | × fewer than dense |', '|' + '---|' * 14]
     lines.append(f"| lexical (BM25) | {f3(bm25['hit1'])} | {f3(bm25['hit5'])} | {f3(bm25['mrr'])} | "
                  f"{f3(bm25['hit5'])} | {f3(bm25['mrr'])} | - | - | - | - | - | - | - | - |")
+    # The model alone re-ranks the lexical top RERANK_DEPTH: a random order of them is its chance level.
+    lexical = top_ranks(out / rows[0]['variant'], 'bm25')
+    in_pool = sum(1 for k in lexical.values() if k is not None and k <= RERANK_DEPTH) / len(lexical)
+    chance_mrr = in_pool * sum(1 / k for k in range(1, RERANK_DEPTH + 1)) / RERANK_DEPTH
+    lines.append(f'| random order of the lexical top {RERANK_DEPTH} (expected) | {f3(in_pool / RERANK_DEPTH)} | '
+                 f'{f3(in_pool * 5 / RERANK_DEPTH)} | {f3(chance_mrr)} | - | - | 0.333 | - | - | - | - | - | - | - |')
     for r in rows:
         q, mined = r['questions'], r['mined']
         cells = [r['variant'], f3(q['model']['hit1']), f3(q['model']['hit5']), f3(q['model']['mrr']),
