@@ -3,12 +3,11 @@ from a file a command produced:
 
   python3 -m models.treeformer.card_metrics --card models/treeformer-qa.json \\
       --model-eval models/eval/model-test-150/results.json \\
-      --bm25-eval models/eval/bm25-test-150/results.json \\
-      [--ablation models/checkpoints/ablation/ablation.json]
+      --bm25-eval models/eval/bm25-test-150/results.json
 
 The eval results come from `npm run eval -- --split test --limit N [--model …]`
-(written to models/eval/<ranker>-test/ unless --out says otherwise), the
-ablation from `npm run ablation`.
+(written to models/eval/<ranker>-test/ unless --out says otherwise). The
+ablation writes its own figures (`npm run ablation -- --card …`).
 """
 from __future__ import annotations
 
@@ -29,7 +28,6 @@ def main() -> None:
     parser.add_argument('--card', type=Path, required=True)
     parser.add_argument('--model-eval', type=Path, required=True)
     parser.add_argument('--bm25-eval', type=Path, required=True)
-    parser.add_argument('--ablation', type=Path)
     args = parser.parse_args()
     card = json.loads(args.card.read_text())
     model, bm25 = eval_summary(args.model_eval), eval_summary(args.bm25_eval)
@@ -45,8 +43,6 @@ def main() -> None:
         'notes': 'hit = the answer overlaps the gold lines and is at most 60 lines long; both rankers read the '
                  'same 512-token windows (stride 384).',
     }
-    if args.ablation:
-        card['ablation'] = {'command': 'npm run ablation', **json.loads(args.ablation.read_text())}
     args.card.write_text(json.dumps(card, indent=2) + '\n')
     print(f'wrote metrics into {args.card}')
 
