@@ -183,6 +183,9 @@ void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float s
   for (int i = 0; i < kQueryTile; ++i) q[i] = q_in[std::min(i, nq - 1)];
   const float* keys_t = c.keys_t.data();
   float* scores = c.scores.data();
+  const Int8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  Vec8 max8[kQueryTile];
+  for (int i = 0; i < kQueryTile; ++i) max8[i] = splat8(-INFINITY);
   for (int64_t j0 = 0; j0 < C; j0 += kTile) {
     Vec8 acc[kQueryTile][2] = {};
     for (int64_t d = 0; d < D; ++d) {
@@ -193,23 +196,24 @@ void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float s
         acc[i][1] += qd * k1;
       }
     }
+    // Each query's running maximum is kept as the tile is stored (padding lanes, j >= C, left out).
+    const Int8 valid0 = lane + static_cast<int32_t>(j0) < static_cast<int32_t>(C);
+    const Int8 valid1 = lane + static_cast<int32_t>(j0 + 8) < static_cast<int32_t>(C);
     for (int i = 0; i < kQueryTile; ++i) {
-      store8(scores + i * cap + j0, acc[i][0] * scale);
-      store8(scores + i * cap + j0 + 8, acc[i][1] * scale);
+      const Vec8 s0 = acc[i][0] * scale, s1 = acc[i][1] * scale;
+      store8(scores + i * cap + j0, s0);
+      store8(scores + i * cap + j0 + 8, s1);
+      const Vec8 m0 = select8(valid0, s0, splat8(-INFINITY)), m1 = select8(valid1, s1, splat8(-INFINITY));
+      max8[i] = select8(m0 > max8[i], m0, max8[i]);
+      max8[i] = select8(m1 > max8[i], m1, max8[i]);
     }
   }
   // Softmax of each query's scores; padding candidates (j >= C) get weight 0.
-  const Int8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
   float inv[kQueryTile];
   for (int i = 0; i < kQueryTile; ++i) {
     float* s = scores + i * cap;
-    Vec8 max8 = splat8(-INFINITY);
-    for (int64_t j = 0; j < C; j += 8) {
-      const Vec8 v = select8(lane + static_cast<int32_t>(j) < static_cast<int32_t>(C), load8(s + j), splat8(-INFINITY));
-      max8 = select8(v > max8, v, max8);
-    }
-    float max_score = max8[0];
-    for (int k = 1; k < 8; ++k) max_score = std::max(max_score, max8[k]);
+    float max_score = max8[i][0];
+    for (int k = 1; k < 8; ++k) max_score = std::max(max_score, max8[i][k]);
     Vec8 sum8 = splat8(0.f);
     for (int64_t j = 0; j < C; j += 8) {
       const Vec8 e = select8(lane + static_cast<int32_t>(j) < static_cast<int32_t>(C),
