@@ -128,9 +128,9 @@ def score_on_mined(folder: Path, groups: int, threads: int, env: Dict[str, str])
     """The reader on the mined v2 test split at MINED_LENGTH tokens a window."""
     mined = folder / 'mined.json'
     if not mined.exists():
-        out = subprocess.run([sys.executable, '-m', 'models.treeformer.mined_eval', '--checkpoint',
-                              str(folder / CHECKPOINT), '--lengths', str(MINED_LENGTH), '--groups', str(groups), '--threads', str(threads)],
-                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+        cmd = [sys.executable, '-m', 'models.treeformer.mined_eval', '--checkpoint', str(folder / CHECKPOINT),
+               '--lengths', str(MINED_LENGTH), '--groups', str(groups), '--threads', str(threads)]
+        out = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
         mined.write_text(out.stdout.strip().splitlines()[-1] + '\n')
     return json.loads(mined.read_text())['results'][0]
 
@@ -169,7 +169,8 @@ def train_export_score(name: str, folder: Path, tokens: Optional[int], threads: 
         run([sys.executable, '-m', 'models.treeformer.export', '--checkpoint', str(folder / CHECKPOINT),
              '--out', str(onnx_path)], folder / 'stdout.log', env)
     print(f'ablation: scoring {name}', file=sys.stderr, flush=True)
-    return {'questions': score_on_questions(onnx_path, folder, env), 'mined': score_on_mined(folder, groups, threads, env)}
+    return {'questions': score_on_questions(onnx_path, folder, env),
+            'mined': score_on_mined(folder, groups, threads, env)}
 
 
 def markdown(rows: List[Dict], tokens_per_variant: int, groups: int, out: Path) -> str:
