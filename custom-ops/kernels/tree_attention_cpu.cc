@@ -22,6 +22,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace treeformer {
 namespace {
 
@@ -120,46 +124,51 @@ int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 // Queries of one leaf attended together: each key or value vector loaded
 // feeds kQueryTile FMAs instead of one, so the loops are bound by the FMA
 // units rather than by loads (profiled: attend took ~70% of TF at 16k, with
-// the old one-query loop doing a load per FMA). 4 queries × 16 candidates
-// keep 8 accumulators in registers, with room for the loads.
-constexpr int kQueryTile = 4;
+// the old one-query loop doing a load per FMA). 6 queries × 16 candidates
+// keep 12 accumulators in registers: more than the FMA latency × throughput
+// (5 × 2 on Zen 2) needs to stay busy, with room for the 2 loaded vectors
+// and one broadcast.
+constexpr int kQueryTile = 6;
+constexpr int32_t kPrefetchAhead = 8;
 constexpr int64_t kTile = 16;  // candidates per score tile, dims per output tile
 
 // The candidates every query of one leaf attends to, gathered once per leaf.
 // Keys are stored transposed, [D, capacity], so the scores vectorise across
-// candidates; values are row-major [capacity, padded D]. Both are zero-padded
-// to whole blocks so the inner loops need no tails. The buffers are allocated
-// once per worker, for the most candidates any leaf has.
+// candidates; values are row-major [capacity, padded D]. The buffers are
+// allocated once per worker, for the most candidates any leaf has, and keep
+// that layout, so candidates shared by every leaf (sink, globals) are
+// gathered once per task: truncate() drops the rest. Slots past `count` hold
+// zeros or earlier candidates, always finite, so the tiles need no tails: the
+// kernel masks them out of the softmax and never reads their values.
 struct LeafCandidates {
   int64_t D = 0, padded_D = 0, count = 0, capacity = 0;
   std::vector<float> keys_t, values, scores;  // scores: [kQueryTile, capacity]
+  std::vector<float> discard;                 // [padded D]: where a short tile's missing queries write
 
   // Bytes that allocate(dim, max_count) takes.
   static double bytes(int64_t dim, int64_t max_count) {
     const double cap = static_cast<double>(round_up(max_count, kBlock));
-    return 4.0 * cap * static_cast<double>(dim + round_up(dim, kBlock) + kQueryTile);
+    return 4.0 * (cap * static_cast<double>(dim + round_up(dim, kBlock) + kQueryTile) +
+                  static_cast<double>(round_up(dim, kBlock)));
   }
   // On the calling thread, before the parallel section.
   void allocate(int64_t dim, int64_t max_count) {
     D = dim;
     padded_D = round_up(dim, kBlock);
-    const int64_t cap = round_up(max_count, kBlock);
-    keys_t.resize(static_cast<size_t>(D * cap));
-    values.resize(static_cast<size_t>(padded_D * cap));
-    scores.resize(static_cast<size_t>(kQueryTile * cap));
-  }
-  // Empties the set for up to `max_count` candidates; never allocates.
-  void reset(int64_t max_count) {
-    count = 0;
     capacity = round_up(max_count, kBlock);
-    if (static_cast<size_t>(kQueryTile * capacity) > scores.size())
-      throw std::logic_error("tree attention: a leaf has more candidates than its scratch was sized for");
-    std::fill_n(keys_t.begin(), D * capacity, 0.f);
-    std::fill_n(values.begin(), padded_D * capacity, 0.f);
+    keys_t.assign(static_cast<size_t>(D * capacity), 0.f);
+    values.assign(static_cast<size_t>(padded_D * capacity), 0.f);
+    scores.assign(static_cast<size_t>(kQueryTile * capacity), 0.f);
+    discard.assign(static_cast<size_t>(padded_D), 0.f);
   }
+  // Keeps the first `n` candidates; never allocates.
+  void truncate(int64_t n) { count = n; }
   void add(const float* k, const float* v) {
+    if (count == capacity)
+      throw std::logic_error("tree attention: a leaf has more candidates than its scratch was sized for");
     for (int64_t d = 0; d < D; ++d) keys_t[d * capacity + count] = k[d];
-    std::copy(v, v + D, values.begin() + count * padded_D);
+    float* row = values.data() + count * padded_D;
+    for (int64_t d = 0; d < D; ++d) row[d] = v[d];  // a call to memmove per 128-byte row cost ~5% of TF
     ++count;
   }
 };
@@ -175,13 +184,42 @@ inline Vec8 select8(Int8 mask, Vec8 a, Vec8 b) {
   return out;
 }
 
+// *p in all eight lanes, one instruction per ISA: GCC builds a vector
+// initializer, or `Vec8{} + x`, from a scalar add and a register shuffle
+// (profiled: those two per broadcast held the attention loops to ~1/4 of FMA
+// peak), so the AVX2 kernel broadcasts straight from memory.
+struct PortableBroadcast {
+  static Vec8 splat(const float* p) { return Vec8{} + *p; }
+};
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+struct Avx2Broadcast {
+  __attribute__((target("arch=x86-64-v3"))) static Vec8 splat(const float* p) {
+    return reinterpret_cast<Vec8>(_mm256_broadcast_ss(p));
+  }
+};
+#endif
+
+// Stores the first min(n, kTile) lanes of (a, b) to dst.
+inline void store_tile(float* dst, int64_t n, Vec8 a, Vec8 b) {
+  if (n >= kTile) {  // straight to the output (a 64-byte std::copy became a slow rep movs)
+    store8(dst, a);
+    store8(dst + 8, b);
+    return;
+  }
+  float tile[kTile];
+  store8(tile, a);
+  store8(tile + 8, b);
+  for (int64_t k = 0; k < n; ++k) dst[k] = tile[k];
+}
+
 // out[i][D] = softmax(scale · K q[i]) V over the gathered candidates
-// (count >= 1), for the nq <= kQueryTile queries q[0..nq).
-TREEFORMER_SIMD_CLONES
-void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float scale, float* const* out) {
+// (count >= 1), for the kQueryTile queries q[i] (a short tile repeats a query
+// and points its out at c.discard: fixed trip counts keep the accumulators in
+// registers).
+template <class Broadcast>
+__attribute__((always_inline)) inline void attend_tile(const float* const* q, LeafCandidates& c, float scale,
+                                                       float* const* out) {
   const int64_t D = c.D, C = c.count, cap = c.capacity, pD = c.padded_D;
-  const float* q[kQueryTile];  // a short tile repeats its last query; its results are not stored
-  for (int i = 0; i < kQueryTile; ++i) q[i] = q_in[std::min(i, nq - 1)];
   const float* keys_t = c.keys_t.data();
   float* scores = c.scores.data();
   const Int8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -191,8 +229,9 @@ void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float s
     Vec8 acc[kQueryTile][2] = {};
     for (int64_t d = 0; d < D; ++d) {
       const Vec8 k0 = load8(keys_t + d * cap + j0), k1 = load8(keys_t + d * cap + j0 + 8);
-      for (int i = 0; i < kQueryTile; ++i) {
-        const Vec8 qd = splat8(q[i][d]);
+  #pragma GCC unroll 16
+    for (int i = 0; i < kQueryTile; ++i) {
+        const Vec8 qd = Broadcast::splat(q[i] + d);
         acc[i][0] += qd * k0;
         acc[i][1] += qd * k1;
       }
@@ -200,13 +239,14 @@ void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float s
     // Each query's running maximum is kept as the tile is stored (padding lanes, j >= C, left out).
     const Int8 valid0 = lane + static_cast<int32_t>(j0) < static_cast<int32_t>(C);
     const Int8 valid1 = lane + static_cast<int32_t>(j0 + 8) < static_cast<int32_t>(C);
+#pragma GCC unroll 16
     for (int i = 0; i < kQueryTile; ++i) {
-      const Vec8 s0 = acc[i][0] * scale, s1 = acc[i][1] * scale;
+      const Vec8 s0 = select8(valid0, acc[i][0] * scale, splat8(-INFINITY));
+      const Vec8 s1 = select8(valid1, acc[i][1] * scale, splat8(-INFINITY));
       store8(scores + i * cap + j0, s0);
       store8(scores + i * cap + j0 + 8, s1);
-      const Vec8 m0 = select8(valid0, s0, splat8(-INFINITY)), m1 = select8(valid1, s1, splat8(-INFINITY));
-      max8[i] = select8(m0 > max8[i], m0, max8[i]);
-      max8[i] = select8(m1 > max8[i], m1, max8[i]);
+      max8[i] = select8(s0 > max8[i], s0, max8[i]);
+      max8[i] = select8(s1 > max8[i], s1, max8[i]);
     }
   }
   // Softmax of each query's scores; padding candidates (j >= C) get weight 0.
@@ -216,9 +256,9 @@ void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float s
     float max_score = max8[i][0];
     for (int k = 1; k < 8; ++k) max_score = std::max(max_score, max8[i][k]);
     Vec8 sum8 = splat8(0.f);
+#pragma GCC unroll 2
     for (int64_t j = 0; j < C; j += 8) {
-      const Vec8 e = select8(lane + static_cast<int32_t>(j) < static_cast<int32_t>(C),
-                             exp_nonpositive(load8(s + j) - max_score), splat8(0.f));
+      const Vec8 e = exp_nonpositive(load8(s + j) - max_score);
       store8(s + j, e);
       sum8 += e;
     }
@@ -230,24 +270,36 @@ void attend_queries(const float* const* q_in, int nq, LeafCandidates& c, float s
     for (int64_t j = 0; j < C; ++j) {
       const float* v = values + j * pD + d0;
       const Vec8 v0 = load8(v), v1 = load8(v + 8);
-      for (int i = 0; i < kQueryTile; ++i) {
-        const Vec8 p = splat8(scores[i * cap + j]);
+  #pragma GCC unroll 16
+    for (int i = 0; i < kQueryTile; ++i) {
+        const Vec8 p = Broadcast::splat(scores + i * cap + j);
         acc[i][0] += p * v0;
         acc[i][1] += p * v1;
       }
     }
-    for (int i = 0; i < nq; ++i) {
-      if (D - d0 >= kTile) {  // straight to the output (a 64-byte std::copy became a slow rep movs)
-        store8(out[i] + d0, acc[i][0] * inv[i]);
-        store8(out[i] + d0 + 8, acc[i][1] * inv[i]);
-        continue;
-      }
-      float tile[kTile];
-      store8(tile, acc[i][0] * inv[i]);
-      store8(tile + 8, acc[i][1] * inv[i]);
-      for (int64_t k = 0; k < D - d0; ++k) out[i][d0 + k] = tile[k];
-    }
+#pragma GCC unroll 16
+    for (int i = 0; i < kQueryTile; ++i) store_tile(out[i] + d0, D - d0, acc[i][0] * inv[i], acc[i][1] * inv[i]);
   }
+}
+
+void attend_tile_portable(const float* const* q, LeafCandidates& c, float scale, float* const* out) {
+  attend_tile<PortableBroadcast>(q, c, scale, out);
+}
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target("arch=x86-64-v3"))) void attend_tile_avx2(const float* const* q, LeafCandidates& c,
+                                                                 float scale, float* const* out) {
+  attend_tile<Avx2Broadcast>(q, c, scale, out);
+}
+#endif
+
+// The attention kernel this CPU runs, chosen once.
+using AttendTile = void (*)(const float* const*, LeafCandidates&, float, float* const*);
+AttendTile attend_tile_for_this_cpu() {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return attend_tile_avx2;
+#endif
+  return attend_tile_portable;
 }
 
 bool is_valid(const int64_t* mask, int64_t b, int64_t N, int64_t n) { return mask[b * N + n] != 0; }
@@ -407,9 +459,10 @@ class LeafBuckets {
 int64_t leaves_per_task(int64_t L) { return std::max<int64_t>(1, L / kTasksPerHead); }
 int64_t leaf_groups(int64_t L) { return (L + leaves_per_task(L) - 1) / leaves_per_task(L); }
 
-// Fills `c` with the candidates of leaf `l` in head (b, h); `max_count` bounds them.
-using GatherCandidates = std::function<void(int64_t bh, int64_t l, LeafCandidates& c)>;
-using MaxCandidates = std::function<int64_t(int64_t bh, int64_t l)>;
+// Candidates shared by every leaf of head bh (sink, globals), gathered first,
+// then those of leaf `l` alone, appended after them.
+using GatherShared = std::function<void(int64_t bh, LeafCandidates& c)>;
+using GatherLeaf = std::function<void(int64_t bh, int64_t l, LeafCandidates& c)>;
 
 // Scratch of attend_by_leaf when no leaf has more than `most_candidates`.
 double attend_scratch_bytes(const Dims& dims, int64_t most_candidates) {
@@ -419,11 +472,12 @@ double attend_scratch_bytes(const Dims& dims, int64_t most_candidates) {
 }
 
 // The shared second half of both attention kinds: bucket queries by leaf, then
-// per (b, h, group of leaves) gather each leaf's candidates once and attend.
-// No leaf may have more than `most_candidates` candidates.
+// per (b, h, group of leaves) gather the shared candidates once and each
+// leaf's own once, and attend. No leaf may have more than `most_candidates`.
 void attend_by_leaf(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
-                    const ParallelFor& parallel_for, int64_t most_candidates, const MaxCandidates& max_candidates,
-                    const GatherCandidates& gather) {
+                    const ParallelFor& parallel_for, int64_t most_candidates, const GatherShared& gather_shared,
+                    const GatherLeaf& gather_leaf) {
+  static const AttendTile attend = attend_tile_for_this_cpu();
   const int64_t N = dims.N, D = dims.D, L = dims.leaves(), BH = dims.B * dims.H;
   LeafBuckets queries(BH, N, L);
   parallel_for(static_cast<size_t>(BH), [&](size_t bh) { queries.build(static_cast<int64_t>(bh), out.q_leaf + bh * N); });
@@ -436,21 +490,24 @@ void attend_by_leaf(const Dims& dims, const AttentionInputs& in, const Attention
     const int32_t* q_start = queries.start(bh);
     const int32_t* q_order = queries.order(bh);
     LeafCandidates& c = candidates[worker];
+    c.truncate(0);
+    gather_shared(bh, c);
+    const int64_t shared = c.count;
     const int64_t leaf_end = std::min(L, (group + 1) * per_task);
     for (int64_t l = group * per_task; l < leaf_end; ++l) {
       if (q_start[l + 1] == q_start[l]) continue;
-      c.reset(max_candidates(bh, l));
-      gather(bh, l, c);
+      c.truncate(shared);
+      gather_leaf(bh, l, c);
       for (int32_t qi = q_start[l]; qi < q_start[l + 1]; qi += kQueryTile) {
         const int nq = static_cast<int>(std::min<int64_t>(kQueryTile, q_start[l + 1] - qi));
         const float* q[kQueryTile];
         float* o[kQueryTile];
-        for (int i = 0; i < nq; ++i) {
-          const int64_t row = bh * N + q_order[qi + i];
+        for (int i = 0; i < kQueryTile; ++i) {
+          const int64_t row = bh * N + q_order[qi + std::min(i, nq - 1)];
           q[i] = in.Q + row * D;
-          o[i] = out.out + row * D;
+          o[i] = i < nq ? out.out + row * D : c.discard.data();
         }
-        attend_queries(q, nq, c, in.scale, o);
+        attend(q, c, in.scale, o);
       }
     }
   });
@@ -494,19 +551,30 @@ void tree_fine_attention(const Dims& dims, const AttentionInputs& in, const Atte
   for (int64_t bh = 0; bh < BH; ++bh)
     for (int64_t l = 0; l < L; ++l) most_keys = std::max(most_keys, keys.size(bh, l));
 
+  // Valid globals are shared by every leaf; a leaf's own keys then skip
+  // them (a key's position list is ascending, so they come first).
   attend_by_leaf(
-      dims, in, out, parallel_for, 1 + G + most_keys, [&](int64_t bh, int64_t l) { return 1 + G + keys.size(bh, l); },
-      [&](int64_t bh, int64_t l, LeafCandidates& c) {
+      dims, in, out, parallel_for, 1 + G + most_keys,
+      [&](int64_t bh, LeafCandidates& c) {
         const int64_t b = bh / H, h = bh % H;
+        c.add(in.sink_k + h * D, in.sink_v + h * D);
+        for (int64_t g = 0; g < G; ++g)
+          if (is_valid(in.mask, b, N, g)) c.add(in.K + (bh * N + g) * D, in.V + (bh * N + g) * D);
+      },
+      [&](int64_t bh, int64_t l, LeafCandidates& c) {
         const float* K = in.K + bh * N * D;
         const float* V = in.V + bh * N * D;
-        const int64_t* k_leaf = out.k_leaf + bh * N;
-        c.add(in.sink_k + h * D, in.sink_v + h * D);
-        for (int64_t g = 0; g < G; ++g)  // a global key in this leaf comes with the leaf
-          if (is_valid(in.mask, b, N, g) && k_leaf[g] != l) c.add(K + g * D, V + g * D);
-        const int32_t* k_start = keys.start(bh);
         const int32_t* k_order = keys.order(bh);
-        for (int32_t kj = k_start[l]; kj < k_start[l + 1]; ++kj) c.add(K + k_order[kj] * D, V + k_order[kj] * D);
+        int32_t kj = keys.start(bh)[l];
+        const int32_t end = keys.start(bh)[l + 1];
+        while (kj < end && k_order[kj] < G) ++kj;  // valid (it has a leaf), so already shared
+        for (; kj < end; ++kj) {
+          if (kj + kPrefetchAhead < end) {  // rows far apart in memory: their cache misses overlap
+            __builtin_prefetch(K + k_order[kj + kPrefetchAhead] * D);
+            __builtin_prefetch(V + k_order[kj + kPrefetchAhead] * D);
+          }
+          c.add(K + k_order[kj] * D, V + k_order[kj] * D);
+        }
       });
 }
 
@@ -565,14 +633,14 @@ void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const At
   }  // the sums are freed before the attention
 
   attend_by_leaf(
-      dims, in, out, parallel_for, 1 + G + dims.depth + 1, [&](int64_t, int64_t) { return 1 + G + dims.depth + 1; },
-      [&](int64_t bh, int64_t l, LeafCandidates& c) {
+      dims, in, out, parallel_for, 1 + G + dims.depth + 1,
+      [&](int64_t bh, LeafCandidates& c) {
         const int64_t b = bh / H, h = bh % H;
-        const float* K = in.K + bh * N * D;
-        const float* V = in.V + bh * N * D;
         c.add(in.sink_k + h * D, in.sink_v + h * D);
         for (int64_t g = 0; g < G; ++g)
-          if (is_valid(in.mask, b, N, g)) c.add(K + g * D, V + g * D);
+          if (is_valid(in.mask, b, N, g)) c.add(in.K + (bh * N + g) * D, in.V + (bh * N + g) * D);
+      },
+      [&](int64_t bh, int64_t l, LeafCandidates& c) {
         const float* km = key_mean.data() + bh * nodes * D;
         const float* vm = value_mean.data() + bh * nodes * D;
         const int64_t* cnt = count.data() + bh * nodes;
