@@ -53,6 +53,8 @@ const CASES: Case[] = [
   { name: 'num_global larger than N', dims: { B: 2, H: 3, N: 33, D: 8, M: 7 }, numGlobal: 50 },
   { name: 'a batch row that is all padding', dims: { B: 2, H: 1, N: 40, D: 8, M: 3 }, lengths: [0, 40], numGlobal: 2 },
   { name: 'explicit scale', dims: { B: 1, H: 2, N: 257, D: 24, M: 7 }, scale: 0.3 },
+  // D off the kernel's vector width: leaf keys gathered one at a time, output tiles cut short.
+  { name: 'D = 12, leaves of many keys', dims: { B: 1, H: 2, N: 600, D: 12, M: 7 }, numGlobal: 5 },
   ...randomCases(8, 7),
 ];
 
