@@ -250,17 +250,39 @@ struct Avx2Broadcast {
 };
 #endif
 
-// Stores the first min(n, kTile) lanes of (a, b) to dst.
-inline void store_tile(float* dst, int64_t n, Vec8 a, Vec8 b) {
-  if (n >= kTile) {  // straight to the output (a 64-byte std::copy became a slow rep movs)
-    store8(dst, a);
-    store8(dst + 8, b);
-    return;
+// out[i][d0, d0 + 8·W) = inv[i] · sum_j weight[i][j] V[j][d0, ...) for the
+// kQueryTile queries, with their softmax weights in c.scores.
+template <class Broadcast, int W>
+__attribute__((always_inline)) inline void weigh_values(LeafCandidates& c, int64_t d0, const float* inv,
+                                                        float* const* out) {
+  const int64_t C = c.count, cap = c.capacity, pD = c.padded_D;
+  const float* scores = c.scores.data();
+  const float* values = c.values.data() + d0;
+  Vec8 acc[kQueryTile][W] = {};
+  for (int64_t j = 0; j < C; ++j) {
+    Vec8 v[W];
+#pragma GCC unroll 2
+    for (int w = 0; w < W; ++w) v[w] = load8(values + j * pD + 8 * w);
+#pragma GCC unroll 16
+    for (int i = 0; i < kQueryTile; ++i) {
+      const Vec8 p = Broadcast::splat(scores + i * cap + j);
+#pragma GCC unroll 2
+      for (int w = 0; w < W; ++w) acc[i][w] += p * v[w];
+    }
   }
-  float tile[kTile];
-  store8(tile, a);
-  store8(tile + 8, b);
-  for (int64_t k = 0; k < n; ++k) dst[k] = tile[k];
+  const int64_t n = std::min<int64_t>(8 * W, c.D - d0);
+#pragma GCC unroll 16
+  for (int i = 0; i < kQueryTile; ++i) {
+    if (n == 8 * W) {  // straight to the output (a 64-byte std::copy became a slow rep movs)
+#pragma GCC unroll 2
+      for (int w = 0; w < W; ++w) store8(out[i] + d0 + 8 * w, acc[i][w] * inv[i]);
+      continue;
+    }
+    float tile[8 * W];
+#pragma GCC unroll 2
+    for (int w = 0; w < W; ++w) store8(tile + 8 * w, acc[i][w] * inv[i]);
+    for (int64_t k = 0; k < n; ++k) out[i][d0 + k] = tile[k];
+  }
 }
 
 // out[i][D] = softmax(scale · K q[i]) V over the gathered candidates
@@ -270,7 +292,7 @@ inline void store_tile(float* dst, int64_t n, Vec8 a, Vec8 b) {
 template <class Broadcast>
 __attribute__((always_inline)) inline void attend_tile(const float* const* q, LeafCandidates& c, float scale,
                                                        float* const* out) {
-  const int64_t D = c.D, C = c.count, cap = c.capacity, pD = c.padded_D;
+  const int64_t D = c.D, C = c.count, cap = c.capacity;
   const float* keys_t = c.keys_t.data();
   float* scores = c.scores.data();
   const Int8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -280,8 +302,8 @@ __attribute__((always_inline)) inline void attend_tile(const float* const* q, Le
     Vec8 acc[kQueryTile][2] = {};
     for (int64_t d = 0; d < D; ++d) {
       const Vec8 k0 = load8(keys_t + d * cap + j0), k1 = load8(keys_t + d * cap + j0 + 8);
-  #pragma GCC unroll 16
-    for (int i = 0; i < kQueryTile; ++i) {
+#pragma GCC unroll 16
+      for (int i = 0; i < kQueryTile; ++i) {
         const Vec8 qd = Broadcast::splat(q[i] + d);
         acc[i][0] += qd * k0;
         acc[i][1] += qd * k1;
@@ -315,22 +337,9 @@ __attribute__((always_inline)) inline void attend_tile(const float* const* q, Le
     }
     inv[i] = 1.f / hsum8(sum8);  // sum >= 1: the best candidate contributes e^0
   }
-  const float* values = c.values.data();
-  for (int64_t d0 = 0; d0 < D; d0 += kTile) {
-    Vec8 acc[kQueryTile][2] = {};
-    for (int64_t j = 0; j < C; ++j) {
-      const float* v = values + j * pD + d0;
-      const Vec8 v0 = load8(v), v1 = load8(v + 8);
-  #pragma GCC unroll 16
-    for (int i = 0; i < kQueryTile; ++i) {
-        const Vec8 p = Broadcast::splat(scores + i * cap + j);
-        acc[i][0] += p * v0;
-        acc[i][1] += p * v1;
-      }
-    }
-#pragma GCC unroll 16
-    for (int i = 0; i < kQueryTile; ++i) store_tile(out[i] + d0, D - d0, acc[i][0] * inv[i], acc[i][1] * inv[i]);
-  }
+  int64_t d0 = 0;
+  for (; d0 + 8 < D; d0 += kTile) weigh_values<Broadcast, 2>(c, d0, inv, out);
+  if (d0 < D) weigh_values<Broadcast, 1>(c, d0, inv, out);  // 8 dims or fewer left (D = 24: a third less work)
 }
 
 void attend_tile_portable(const float* const* q, LeafCandidates& c, float scale, float* const* out) {
@@ -388,59 +397,108 @@ inline double inflated_norm(const float* v, int64_t D) {
   return std::sqrt(static_cast<double>(dot_float(v, v, D))) * (1.0 + 1e-5);
 }
 
-std::vector<double> node_norms(const Dims& dims, const float* W) {
-  std::vector<double> norm(static_cast<size_t>(dims.H * dims.M));
-  for (int64_t n = 0; n < dims.H * dims.M; ++n) norm[static_cast<size_t>(n)] = inflated_norm(W + n * dims.D, dims.D);
+// |w| of every node, as route_block's margins use it (inflated well past float32's rounding).
+std::vector<float> node_norms(const Dims& dims, const float* W) {
+  std::vector<float> norm(static_cast<size_t>(dims.H * dims.M));
+  for (int64_t n = 0; n < dims.H * dims.M; ++n)
+    norm[static_cast<size_t>(n)] = static_cast<float>(inflated_norm(W + n * dims.D, dims.D));
   return norm;
 }
 
-// Each decision is first taken in float32, 8 lanes wide. A float32 dot
-// product of D terms is within D·2^-24·sum|w_d x_d| (1 + O(D·2^-24)) of the
-// exact one, in any summation order, and sum|w_d x_d| <= |w|·|x|, so when the
-// float margin clears twice that bound (|w| per node and |x| per vector, each
-// computed once) its sign is the exact sign; the double computation is only
-// redone for vectors that close to a split. A block of vectors goes down the
-// tree one level at a time: within a level the vectors are independent, so
-// the core overlaps their loads and reductions, and the next node is
-// computed, not branched to (profiled: 4 vectors in lockstep behind a branch
-// on each decision took ~40% of TF at 16k; this takes ~20%).
+// Whether every lane of a mask is set.
+inline bool all_lanes(Int8 mask) {
+  uint64_t part[4];
+  std::memcpy(part, &mask, sizeof part);
+  return (part[0] & part[1] & part[2] & part[3]) == ~uint64_t{0};
+}
+
+// Lane k of the result is the sum of a[k]'s eight lanes: pairs, then pairs of
+// pairs within 128-bit halves, then the halves (10 shuffles and 7 adds for 8
+// sums, where one sum at a time takes ~6 instructions).
+inline Vec8 lane_sums8(const Vec8 a[8]) {
+  typedef int32_t Idx8 __attribute__((vector_size(32)));
+  const Idx8 even = {0, 2, 8, 10, 4, 6, 12, 14}, odd = {1, 3, 9, 11, 5, 7, 13, 15};
+  Vec8 h[4];
+  for (int k = 0; k < 4; ++k) h[k] = __builtin_shuffle(a[2 * k], a[2 * k + 1], even) + __builtin_shuffle(a[2 * k], a[2 * k + 1], odd);
+  // Lanes 0-3: sums of a[0..4)'s low halves, lanes 4-7: their high halves; likewise for a[4..8).
+  const Vec8 lo = __builtin_shuffle(h[0], h[1], even) + __builtin_shuffle(h[0], h[1], odd);
+  const Vec8 hi = __builtin_shuffle(h[2], h[3], even) + __builtin_shuffle(h[2], h[3], odd);
+  return __builtin_shuffle(lo, hi, Idx8{0, 1, 2, 3, 8, 9, 10, 11}) + __builtin_shuffle(lo, hi, Idx8{4, 5, 6, 7, 12, 13, 14, 15});
+}
+
+// Each decision is first taken in float32, for 8 vectors at once. A float32
+// dot product of D terms is within D·2^-24·sum|w_d x_d| (1 + O(D·2^-24)) of
+// the exact one, in any summation order, and sum|w_d x_d| <= |w|·|x|; adding
+// the bias in float32 costs one rounding more. So when |w·x + b| in float32
+// clears 2·(D+3)·2^-24·(|w|·|x| + |b|) (|w| per node and |x| per vector, each
+// computed once, rounded up), its sign is the exact sign; the double
+// computation is only redone for lanes that close to a split. A block of
+// vectors goes down the tree one level at a time: within a level the vectors
+// are independent, so the core overlaps their loads and reductions, and the
+// next node is computed, not branched to (profiled: 4 vectors in lockstep
+// behind a branch on each decision took ~40% of TF at 16k; one at a time with
+// the margin in double ~20%, half of it in the per-vector sums and margins).
 TREEFORMER_SIMD_CLONES
-void route_block(const float* const* x, int count, const float* W_h, const float* Wb_h, const double* w_norm_h,
+void route_block(const float* const* x, int count, const float* W_h, const float* Wb_h, const float* w_norm_h,
                  int64_t D, int depth, int64_t* leaf) {
-  const double bound_per_size = 2.0 * static_cast<double>(D + 2) * 5.9604644775390625e-8;  // 2·(D+2)·2^-24
-  double x_norm[kRouteBlock];
-  for (int i = 0; i < count; ++i) {
-    x_norm[i] = inflated_norm(x[i], D);
-    leaf[i] = 0;  // the node, until the last level
+  const float bound_per_size = 2.0f * static_cast<float>(D + 3) * 5.9604644775390625e-8f;  // 2·(D+3)·2^-24
+  const int64_t whole = D / 8 * 8;
+  const int groups = (count + 7) / 8;
+  const float* xs[kRouteBlock];  // padded to whole groups by repeating the last vector
+  Vec8 x_norm[kRouteBlock / 8];
+  int32_t node[kRouteBlock];  // the node, until the last level
+  for (int i = 0; i < groups * 8; ++i) {
+    xs[i] = x[std::min(i, count - 1)];
+    x_norm[i / 8][i % 8] = static_cast<float>(inflated_norm(xs[i], D));
+    node[i] = 0;
   }
   for (int level = 0; level < depth; ++level) {
-    for (int i = 0; i < count; ++i) {
-      const int64_t node = leaf[i];
-      const float* w = W_h + node * D;
-      const double b = static_cast<double>(Wb_h[node]);
-      const double z_fast = b + static_cast<double>(dot_float(w, x[i], D));
-      // The dot's error bound plus the rounding of the sum; a non-finite input always takes the exact path.
-      const double margin = bound_per_size * (w_norm_h[node] * x_norm[i] + std::fabs(b)) + 1e-30;
-      const double z = std::fabs(z_fast) > margin && std::isfinite(z_fast) ? z_fast : margin_double(w, x[i], b, D);
-      leaf[i] = 2 * node + 2 - static_cast<int64_t>(z >= 0.0);  // no branch: a decision is a coin flip
+    for (int g = 0; g < groups; ++g) {
+      const float* const* xg = xs + 8 * g;
+      int32_t* ng = node + 8 * g;
+      const float* w[8];
+      Vec8 acc[8] = {}, b, w_norm, tail = {};
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) {
+        w[k] = W_h + ng[k] * D;
+        b[k] = Wb_h[ng[k]];
+        w_norm[k] = w_norm_h[ng[k]];
+      }
+      for (int64_t d = 0; d < whole; d += 8)  // eight independent chains of FMAs
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) acc[k] += load8(w[k] + d) * load8(xg[k] + d);
+      for (int64_t d = whole; d < D; ++d)
+        for (int k = 0; k < 8; ++k) tail[k] += w[k][d] * xg[k][d];
+      const Vec8 z = lane_sums8(acc) + tail + b;
+      const Vec8 abs_b = select8(b < 0.f, -b, b), abs_z = select8(z < 0.f, -z, z);
+      // A NaN or infinite z, or margin, fails the test and takes the exact path.
+      const Int8 clear = abs_z > bound_per_size * (w_norm * x_norm[g] + abs_b) + 1e-30f;
+      Int8 left = z >= 0.f;
+      if (!all_lanes(clear))
+        for (int k = 0; k < 8; ++k)
+          if (!clear[k]) left[k] = margin_double(W_h + ng[k] * D, xg[k], static_cast<double>(b[k]), D) >= 0.0 ? -1 : 0;
+      Int8 n;
+      std::memcpy(&n, ng, sizeof n);
+      n = 2 * n + 2 + left;  // left child 2n + 1 where z >= 0 (lanes of a mask are -1), else 2n + 2
+      std::memcpy(ng, &n, sizeof n);
     }
   }
-  const int64_t M = (int64_t{1} << depth) - 1;
-  for (int i = 0; i < count; ++i) leaf[i] -= M;
+  const int32_t M = (int32_t{1} << depth) - 1;
+  for (int i = 0; i < count; ++i) leaf[i] = node[i] - M;
 }
 
 // Routes the valid queries and keys of every (b, h) into q_leaf / k_leaf
 // (-1 where padded), in parallel over (b, h, chunk of positions).
 void route_queries_and_keys(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
                             const ParallelFor& parallel_for) {
-  const std::vector<double> w_norm = node_norms(dims, in.W);
+  const std::vector<float> w_norm = node_norms(dims, in.W);
   const int64_t chunks = (dims.N + kRouteChunk - 1) / kRouteChunk;
   parallel_for(static_cast<size_t>(dims.B * dims.H * chunks), [&](size_t task) {
     const int64_t bh = static_cast<int64_t>(task) / chunks, chunk = static_cast<int64_t>(task) % chunks;
     const int64_t b = bh / dims.H, h = bh % dims.H;
     const float* W_h = in.W + h * dims.M * dims.D;
     const float* Wb_h = in.Wb + h * dims.M;
-    const double* norm_h = w_norm.data() + h * dims.M;
+    const float* norm_h = w_norm.data() + h * dims.M;
     const int64_t end = std::min(dims.N, (chunk + 1) * kRouteChunk);
     // Valid rows' queries and keys, kRouteBlock at a time (pairs: q then k of one row).
     const float* x[kRouteBlock];
@@ -574,7 +632,7 @@ void run_serially(size_t count, const std::function<void(size_t)>& task) {
 
 void tree_route(const Dims& dims, const float* X, const float* W, const float* Wb, int64_t* leaf,
                 const ParallelFor& parallel_for) {
-  const std::vector<double> w_norm = node_norms(dims, W);
+  const std::vector<float> w_norm = node_norms(dims, W);
   const int64_t chunks = (dims.N + kRouteChunk - 1) / kRouteChunk;
   parallel_for(static_cast<size_t>(dims.B * dims.H * chunks), [&](size_t task) {
     const int64_t bh = static_cast<int64_t>(task) / chunks, chunk = static_cast<int64_t>(task) % chunks;
