@@ -7,8 +7,7 @@ import pytest
 import torch
 
 import reference as ref
-from models.treeformer.model import (Attention, Treeformer, TreeformerConfig, _fine_bucketed, _fine_masked,
-                                     balance_loss, balanced_split_init, coarse_attention, dense_attention,
+from models.treeformer.model import (Attention, Treeformer, TreeformerConfig, balance_loss, balanced_split_init, coarse_attention, dense_attention,
                                      fine_attention, node_split_points, route, split_point, SPLIT_GAP)
 
 TOL = dict(rtol=1e-5, atol=1e-5)
@@ -226,25 +225,35 @@ def test_recentering_rebalances_drifted_splits():
     assert 0.45 < root_left_fraction() < 0.55
 
 
-@pytest.mark.parametrize('path', [_fine_bucketed, _fine_masked])
-def test_both_exact_tf_computations_match_reference(path):
-    q, k, v, W, b, sk, sv, valid = random_case(8, N=29, depth=3)
-    qr, kr = route(q, W, b, valid), route(k, W, b, valid)
-    out = path(q, k, v, qr.leaf, kr.leaf, W.shape[1] + 1, sk, sv, valid, 6, 0.3)
-    expected, _, _ = ref.fine(*np64(q, k, v, W, b, sk, sv), valid.numpy(), 6, 0.3)
-    np.testing.assert_allclose(out.numpy(), expected, **TOL)
-
-
-def test_one_huge_leaf_switches_tf_to_the_masked_computation(monkeypatch):
-    import models.treeformer.model as model_module
+def test_one_huge_leaf_is_exact_and_costs_its_own_size():
     q, k, v, W, b, sk, sv, valid = random_case(9, N=40, depth=3)
     b[:, 0] = 100.0  # the root sends everything left: one leaf holds half the tree's traffic
     qr, kr = route(q, W, b, valid), route(k, W, b, valid)
-    used = []
-    for name in ('_fine_bucketed', '_fine_masked'):
-        real = getattr(model_module, name)
-        monkeypatch.setattr(model_module, name, lambda *a, _real=real, _name=name: used.append(_name) or _real(*a))
     out = fine_attention(q, k, v, qr, kr, W.shape[1] + 1, sk, sv, valid, 2, 0.3)
-    assert used == ['_fine_masked']
     expected, _, _ = ref.fine(*np64(q, k, v, W, b, sk, sv), valid.numpy(), 2, 0.3)
     np.testing.assert_allclose(out.numpy(), expected, **TOL)
+
+
+def test_tf_gradients_match_masked_dense_attention():
+    # TF as dense attention masked to {own leaf} ∪ {globals}: the same function, so the same gradients.
+    q, k, v, W, b, sk, sv, valid = random_case(4, N=31, depth=3, padded=(0, 5))
+    for t in (q, k, v, sk, sv):
+        t.requires_grad_(True)
+    qr, kr = route(q, W, b, valid), route(k, W, b, valid)
+    G, scale = 7, 0.3
+
+    def masked(q, k, v, sk, sv):
+        N = q.shape[2]
+        allowed = (qr.leaf.unsqueeze(-1) == kr.leaf.unsqueeze(-2)) | (torch.arange(N) < G)
+        allowed = allowed & valid[:, None, None, :]
+        scores = ((q @ k.transpose(-1, -2)) * scale).masked_fill(~allowed, float('-inf'))
+        sink = (q * sk[None, :, None, :]).sum(-1, keepdim=True) * scale
+        w = torch.softmax(torch.cat([sink, scores], -1), -1)
+        return (w[..., :1] * sv[None, :, None, :] + w[..., 1:] @ v) * valid[:, None, :, None]
+
+    tf = fine_attention(q, k, v, qr, kr, W.shape[1] + 1, sk, sv, valid, G, scale)
+    torch.testing.assert_close(tf, masked(q, k, v, sk, sv), rtol=1e-5, atol=1e-6)
+    ours = torch.autograd.grad(tf.square().sum(), (q, k, v, sk, sv))
+    theirs = torch.autograd.grad(masked(q, k, v, sk, sv).square().sum(), (q, k, v, sk, sv))
+    for a, b_ in zip(ours, theirs):
+        torch.testing.assert_close(a, b_, rtol=1e-4, atol=1e-5)

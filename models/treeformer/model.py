@@ -217,38 +217,6 @@ def _sink_values(p: torch.Tensor, sink_v: torch.Tensor) -> torch.Tensor:
     return p * sink_v.view(shape)
 
 
-def _bucket(leaf: torch.Tensor, n_leaves: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Groups positions by leaf.
-
-    leaf [B,H,N] (-1 = padded). Returns index [B,H,L,S]: the positions in each
-    leaf (N marks an empty slot), S = the largest leaf; and slot [B,H,N]: each
-    position's flat slot l*S + r (L*S for padded positions).
-    """
-    B, H, N = leaf.shape
-    L = n_leaves
-    key = torch.where(leaf >= 0, leaf, torch.full_like(leaf, L))
-    counts = torch.zeros(B, H, L + 1, dtype=torch.long, device=leaf.device)
-    counts.scatter_add_(-1, key, torch.ones_like(key))
-    S = max(int(counts[..., :L].max()), 1)
-    order = torch.sort(key, dim=-1, stable=True).indices
-    sorted_key = key.gather(-1, order)
-    start = counts.cumsum(-1) - counts
-    rank = torch.arange(N, device=leaf.device) - start.gather(-1, sorted_key)
-    sorted_slot = torch.where(sorted_key < L, sorted_key * S + rank, torch.full_like(rank, L * S))
-    slot = torch.empty_like(order).scatter_(-1, order, sorted_slot)
-    index = torch.full((B, H, L * S + 1), N, dtype=torch.long, device=leaf.device)
-    index.scatter_(-1, sorted_slot, order)  # padded positions all land in the extra slot, dropped next
-    return index[..., :L * S].view(B, H, L, S), slot
-
-
-def _gather_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """x [B,H,N,D], index [B,H,L,S] with N = a zero row -> [B,H,L,S,D]."""
-    B, H, N, D = x.shape
-    padded = torch.cat([x, x.new_zeros(B, H, 1, D)], 2)
-    flat = index.reshape(B, H, -1, 1).expand(-1, -1, -1, D)
-    return padded.gather(2, flat).view(*index.shape, D)
-
-
 def _global_keys(k: torch.Tensor, v: torch.Tensor, valid: torch.Tensor, num_global: int):
     """The first min(G, N) positions as keys: K, V [B,H,G,D] and validity [B,G]."""
     G = min(num_global, k.shape[2])
@@ -258,63 +226,58 @@ def _global_keys(k: torch.Tensor, v: torch.Tensor, valid: torch.Tensor, num_glob
 def fine_attention(q, k, v, qr: Routing, kr: Routing, n_leaves: int, sink_k, sink_v, valid,
                    num_global: int, scale: float, q_st=None, k_st=None) -> torch.Tensor:
     """TF-Attention. q,k,v [B,H,N,D]; valid [B,N]; q_st/k_st: leaf-level
-    straight-through weights [B,H,N] (None: no tree gradient). Returns [B,H,N,D].
-
-    Two exact computations: leaf buckets padded to the largest leaf, or, when
-    that padding would cost more than N×N (one huge leaf in the batch, e.g. a
-    run of repeated tokens), one N×N score matrix masked to each query's leaf.
-    """
+    straight-through weights [B,H,N] (None: no tree gradient). Returns [B,H,N,D]."""
     if k_st is not None:
         v = v * k_st.unsqueeze(-1)
-    largest = max(_largest_leaf(qr.leaf, n_leaves), _largest_leaf(kr.leaf, n_leaves))
-    attend = _fine_bucketed if n_leaves * largest ** 2 <= q.shape[2] ** 2 else _fine_masked
-    out = attend(q, k, v, qr.leaf, kr.leaf, n_leaves, sink_k, sink_v, valid, num_global, scale)
+    out = _fine_by_leaf(q, k, v, qr.leaf, kr.leaf, n_leaves, sink_k, sink_v, valid, num_global, scale)
     return out * q_st.unsqueeze(-1) if q_st is not None else out
 
 
-def _largest_leaf(leaf: torch.Tensor, n_leaves: int) -> int:
-    counts = torch.zeros(*leaf.shape[:-1], n_leaves + 1, dtype=torch.long, device=leaf.device)
-    counts.scatter_add_(-1, torch.where(leaf >= 0, leaf, torch.full_like(leaf, n_leaves)), torch.ones_like(leaf))
-    return int(counts[..., :n_leaves].max())
-
-
-def _fine_bucketed(q, k, v, q_leaf, k_leaf, n_leaves, sink_k, sink_v, valid, num_global, scale):
-    """Queries and keys grouped by leaf, each leaf padded to the largest one."""
+def _fine_by_leaf(q, k, v, q_leaf, k_leaf, n_leaves, sink_k, sink_v, valid, num_global, scale):
+    """Each leaf's queries against its own keys, one leaf at a time: the work is
+    the sum over leaves of queries × keys, whatever the leaf sizes (learned
+    trees put up to half a window in one leaf, where padding every leaf to the
+    largest, or masking N×N, costs more than dense)."""
     B, H, N, D = q.shape
-    q_index, q_slot = _bucket(q_leaf, n_leaves)
-    k_index, _ = _bucket(k_leaf, n_leaves)
-    Qb = _gather_rows(q, q_index)  # [B,H,L,Sq,D]
-    Kb, Vb = _gather_rows(k, k_index), _gather_rows(v, k_index)  # [B,H,L,Sk,D]
-    leaf_scores = (Qb @ Kb.transpose(-1, -2)) * scale  # [B,H,L,Sq,Sk]
-    leaf_scores = leaf_scores.masked_fill((k_index >= N)[:, :, :, None, :], float('-inf'))
-    parts = [_sink_scores(Qb, sink_k, scale), leaf_scores]
-
+    L, BH = int(n_leaves), B * H
     Kg, Vg, g_valid = _global_keys(k, v, valid, num_global)
     G = Kg.shape[2]
-    if G > 0:
-        leaves = torch.arange(n_leaves, device=q.device)[None, None, :, None]
-        in_own_leaf = k_leaf[:, :, None, :G] == leaves  # [B,H,L,G]: already among the leaf's keys
-        g_ok = g_valid[:, None, None, :] & ~in_own_leaf
-        global_scores = torch.einsum('bhlsd,bhgd->bhlsg', Qb, Kg) * scale
-        parts.append(global_scores.masked_fill(~g_ok[:, :, :, None, :], float('-inf')))
-    weights = _joint_softmax(parts)
-    out = _sink_values(weights[0], sink_v) + weights[1] @ Vb
-    if G > 0:
-        out = out + torch.einsum('bhlsg,bhgd->bhlsd', weights[2], Vg)
-    out = torch.cat([out.reshape(B, H, -1, D), out.new_zeros(B, H, 1, D)], 2)  # + zero row for padded
-    return out.gather(2, q_slot.unsqueeze(-1).expand(-1, -1, -1, D))  # back to positions
-
-
-def _fine_masked(q, k, v, q_leaf, k_leaf, n_leaves, sink_k, sink_v, valid, num_global, scale):
-    """All N×N scores, masked to {same leaf} ∪ {globals} among valid keys."""
-    N = q.shape[2]
-    G = min(num_global, N)
-    allowed = q_leaf.unsqueeze(-1) == k_leaf.unsqueeze(-2)  # [B,H,N,N]
-    is_global = (torch.arange(N, device=q.device) < G)[None, None, None, :]
-    allowed = (allowed | is_global) & valid[:, None, None, :]
-    scores = ((q @ k.transpose(-1, -2)) * scale).masked_fill(~allowed, float('-inf'))
-    w_sink, w_keys = _joint_softmax([_sink_scores(q, sink_k, scale), scores])
-    return (_sink_values(w_sink, sink_v) + w_keys @ v) * valid[:, None, :, None]
+    # (b, h, leaf) as one id, so one sort groups every head's queries and keys.
+    offset = (torch.arange(BH, device=q.device) * L).view(B, H, 1)
+    q_id = torch.where(q_leaf >= 0, q_leaf + offset, torch.full_like(q_leaf, BH * L)).reshape(-1)
+    k_id = torch.where(k_leaf >= 0, k_leaf + offset, torch.full_like(k_leaf, BH * L)).reshape(-1)
+    q_order, k_order = torch.sort(q_id, stable=True).indices, torch.sort(k_id, stable=True).indices
+    q_count = torch.bincount(q_id, minlength=BH * L + 1).tolist()
+    k_count = torch.bincount(k_id, minlength=BH * L + 1).tolist()
+    Qs = q.reshape(BH * N, D)[q_order]
+    Ks, Vs = k.reshape(BH * N, D)[k_order], v.reshape(BH * N, D)[k_order]
+    Kg, Vg = Kg.reshape(BH, G, D), Vg.reshape(BH, G, D)
+    if G > 0:  # [BH, L, G]: a valid global key not already among the leaf's own keys
+        own = k_leaf[:, :, :G].reshape(BH, 1, G) == torch.arange(L, device=q.device).view(1, L, 1)
+        g_ok = g_valid.repeat_interleave(H, 0).view(BH, 1, G) & ~own
+    pieces = []
+    q_at = k_at = 0
+    for leaf_id in range(BH * L):
+        nq, nk = q_count[leaf_id], k_count[leaf_id]
+        if nq:
+            bh, l = divmod(leaf_id, L)
+            h = bh % H
+            Q = Qs[q_at:q_at + nq]  # [nq, D]
+            parts = [(Q @ sink_k[h]).unsqueeze(-1) * scale, (Q @ Ks[k_at:k_at + nk].T) * scale]
+            if G > 0:
+                parts.append(((Q @ Kg[bh].T) * scale).masked_fill(~g_ok[bh, l], float('-inf')))
+            weights = _joint_softmax(parts)
+            out = weights[0] * sink_v[h] + weights[1] @ Vs[k_at:k_at + nk]
+            if G > 0:
+                out = out + weights[2] @ Vg[bh]
+            pieces.append(out)
+        q_at += nq
+        k_at += nk
+    placed = q.new_zeros(BH * N, D)  # padded queries (the last id) stay 0
+    if pieces:
+        rows = torch.cat(pieces)
+        placed = placed.index_copy(0, q_order[:rows.shape[0]], rows)
+    return placed.view(B, H, N, D)
 
 
 def coarse_attention(q, k, v, qr: Routing, kr: Routing, n_internal: int, sink_k, sink_v, valid,
