@@ -123,6 +123,11 @@ CONFIGS: Dict[str, TrainConfig] = {
     'ship': TrainConfig(name='ship', model=SHIP_MODEL, seq_len=4096,
                         levels=[Level('tc', minutes=45, seq_len=2048), Level('tc', minutes=20),
                                 Level('tf+tc', minutes=35)]),
+    # The shipped reader since 2026-12-03: ship's weights (--init its level-2.pt,
+    # or the one import_onnx recovers from the .onnx it shipped), trained on at
+    # TF+TC and the engine's 4k, now that TF trains at TC's speed (leaf by leaf).
+    'ship-tf': TrainConfig(name='ship-tf', model=SHIP_MODEL, seq_len=4096,
+                           levels=[Level('tf+tc', minutes=100)]),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
