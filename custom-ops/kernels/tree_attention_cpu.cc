@@ -419,11 +419,13 @@ inline Vec8 lane_sums8(const Vec8 a[8]) {
   typedef int32_t Idx8 __attribute__((vector_size(32)));
   const Idx8 even = {0, 2, 8, 10, 4, 6, 12, 14}, odd = {1, 3, 9, 11, 5, 7, 13, 15};
   Vec8 h[4];
-  for (int k = 0; k < 4; ++k) h[k] = __builtin_shuffle(a[2 * k], a[2 * k + 1], even) + __builtin_shuffle(a[2 * k], a[2 * k + 1], odd);
+  for (int k = 0; k < 4; ++k)
+    h[k] = __builtin_shuffle(a[2 * k], a[2 * k + 1], even) + __builtin_shuffle(a[2 * k], a[2 * k + 1], odd);
   // Lanes 0-3: sums of a[0..4)'s low halves, lanes 4-7: their high halves; likewise for a[4..8).
   const Vec8 lo = __builtin_shuffle(h[0], h[1], even) + __builtin_shuffle(h[0], h[1], odd);
   const Vec8 hi = __builtin_shuffle(h[2], h[3], even) + __builtin_shuffle(h[2], h[3], odd);
-  return __builtin_shuffle(lo, hi, Idx8{0, 1, 2, 3, 8, 9, 10, 11}) + __builtin_shuffle(lo, hi, Idx8{4, 5, 6, 7, 12, 13, 14, 15});
+  return __builtin_shuffle(lo, hi, Idx8{0, 1, 2, 3, 8, 9, 10, 11}) +
+         __builtin_shuffle(lo, hi, Idx8{4, 5, 6, 7, 12, 13, 14, 15});
 }
 
 // Each decision is first taken in float32, for 8 vectors at once. A float32
@@ -431,7 +433,7 @@ inline Vec8 lane_sums8(const Vec8 a[8]) {
 // the exact one, in any summation order, and sum|w_d x_d| <= |w|·|x|; adding
 // the bias in float32 costs one rounding more. So when |w·x + b| in float32
 // clears 2·(D+3)·2^-24·(|w|·|x| + |b|) (|w| per node and |x| per vector, each
-// computed once, rounded up), its sign is the exact sign; the double
+// computed once and inflated by 1e-5), its sign is the exact sign; the double
 // computation is only redone for lanes that close to a split. A block of
 // vectors goes down the tree one level at a time: within a level the vectors
 // are independent, so the core overlaps their loads and reductions, and the

@@ -7,8 +7,9 @@ import pytest
 import torch
 
 import reference as ref
-from models.treeformer.model import (Attention, Treeformer, TreeformerConfig, balance_loss, balanced_split_init, coarse_attention, dense_attention,
-                                     fine_attention, node_split_points, route, split_point, SPLIT_GAP)
+from models.treeformer.model import (Attention, Treeformer, TreeformerConfig, balance_loss, balanced_split_init,
+                                     coarse_attention, dense_attention, fine_attention, node_split_points, route,
+                                     split_point, SPLIT_GAP)
 
 TOL = dict(rtol=1e-5, atol=1e-5)
 
