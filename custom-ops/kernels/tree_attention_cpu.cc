@@ -178,21 +178,20 @@ struct LeafCandidates {
 
 // The 8×8 transpose of rows r[0..8), in place (unpack pairs, then pairs of pairs, then 128-bit halves).
 inline void transpose8(Vec8 r[8]) {
-  typedef int32_t Idx8 __attribute__((vector_size(32)));
   Vec8 t[8], u[8];
   for (int i = 0; i < 8; i += 2) {
-    t[i] = __builtin_shuffle(r[i], r[i + 1], Idx8{0, 8, 1, 9, 4, 12, 5, 13});
-    t[i + 1] = __builtin_shuffle(r[i], r[i + 1], Idx8{2, 10, 3, 11, 6, 14, 7, 15});
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
   }
   for (int i = 0; i < 8; i += 4) {
-    u[i] = __builtin_shuffle(t[i], t[i + 2], Idx8{0, 1, 8, 9, 4, 5, 12, 13});
-    u[i + 1] = __builtin_shuffle(t[i], t[i + 2], Idx8{2, 3, 10, 11, 6, 7, 14, 15});
-    u[i + 2] = __builtin_shuffle(t[i + 1], t[i + 3], Idx8{0, 1, 8, 9, 4, 5, 12, 13});
-    u[i + 3] = __builtin_shuffle(t[i + 1], t[i + 3], Idx8{2, 3, 10, 11, 6, 7, 14, 15});
+    u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
   }
   for (int i = 0; i < 4; ++i) {
-    r[i] = __builtin_shuffle(u[i], u[i + 4], Idx8{0, 1, 2, 3, 8, 9, 10, 11});
-    r[i + 4] = __builtin_shuffle(u[i], u[i + 4], Idx8{4, 5, 6, 7, 12, 13, 14, 15});
+    r[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
   }
 }
 
@@ -416,16 +415,17 @@ inline bool all_lanes(Int8 mask) {
 // pairs within 128-bit halves, then the halves (10 shuffles and 7 adds for 8
 // sums, where one sum at a time takes ~6 instructions).
 inline Vec8 lane_sums8(const Vec8 a[8]) {
-  typedef int32_t Idx8 __attribute__((vector_size(32)));
-  const Idx8 even = {0, 2, 8, 10, 4, 6, 12, 14}, odd = {1, 3, 9, 11, 5, 7, 13, 15};
+  // Sums of neighbouring lanes of x (low 4 lanes of the result) and of y (high 4), per 128-bit half.
+  auto pair_sums = [](Vec8 x, Vec8 y) {
+    return __builtin_shufflevector(x, y, 0, 2, 8, 10, 4, 6, 12, 14) +
+           __builtin_shufflevector(x, y, 1, 3, 9, 11, 5, 7, 13, 15);
+  };
   Vec8 h[4];
-  for (int k = 0; k < 4; ++k)
-    h[k] = __builtin_shuffle(a[2 * k], a[2 * k + 1], even) + __builtin_shuffle(a[2 * k], a[2 * k + 1], odd);
+  for (int k = 0; k < 4; ++k) h[k] = pair_sums(a[2 * k], a[2 * k + 1]);
   // Lanes 0-3: sums of a[0..4)'s low halves, lanes 4-7: their high halves; likewise for a[4..8).
-  const Vec8 lo = __builtin_shuffle(h[0], h[1], even) + __builtin_shuffle(h[0], h[1], odd);
-  const Vec8 hi = __builtin_shuffle(h[2], h[3], even) + __builtin_shuffle(h[2], h[3], odd);
-  return __builtin_shuffle(lo, hi, Idx8{0, 1, 2, 3, 8, 9, 10, 11}) +
-         __builtin_shuffle(lo, hi, Idx8{4, 5, 6, 7, 12, 13, 14, 15});
+  const Vec8 lo = pair_sums(h[0], h[1]), hi = pair_sums(h[2], h[3]);
+  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11) +
+         __builtin_shufflevector(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15);
 }
 
 // Each decision is first taken in float32, for 8 vectors at once. A float32
