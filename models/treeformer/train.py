@@ -127,7 +127,7 @@ CONFIGS: Dict[str, TrainConfig] = {
     # or the one import_onnx recovers from the .onnx it shipped), trained on at
     # TF+TC and the engine's 4k, now that TF trains at TC's speed (leaf by leaf).
     'ship-tf': TrainConfig(name='ship-tf', model=SHIP_MODEL, seq_len=4096,
-                           levels=[Level('tf+tc', minutes=100)]),
+                           levels=[Level('tf+tc', minutes=75)]),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
