@@ -48,9 +48,11 @@ def test_inputs_and_outputs_follow_the_contract(exported):
         assert value.type.tensor_type.elem_type == onnx.TensorProto.INT64
         assert dims(value) == [1, 'N']
     outputs = {o.name: o for o in proto.graph.output}
-    assert list(outputs) == ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit']
+    assert list(outputs) == ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit', 'relevance_evidence']
     assert outputs['relevance_logit'].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
     assert dims(outputs['relevance_logit']) == [1]
+    assert outputs['relevance_evidence'].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert dims(outputs['relevance_evidence']) == [1, 'N']
     assert outputs['start_logits'].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
     assert dims(outputs['end_logits']) == [1, 'N']
     assert outputs['leaf_ids'].type.tensor_type.elem_type == onnx.TensorProto.INT64

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.treeformer.data import MATCH_CLASSES_FILE, ShardError, read_match_classes
-from models.treeformer.model import Treeformer, TreeformerConfig
+from models.treeformer.data import MATCH_CLASSES_FILE, ShardError, TokenExample, read_match_classes, word_rarity
+from models.treeformer.model import SpanOutput, Treeformer, TreeformerConfig, locate_loss
 from models.treeformer.train import CheckpointMismatch, get_config, load_initial_weights, train
 
 
@@ -71,7 +71,7 @@ def test_match_classes_are_read_and_checked(tmp_path):
 
 def test_a_warm_start_keeps_the_weights_and_trees_of_the_checkpoint(tmp_path):
     base = get_config('tiny')
-    base.model.question_match = False
+    base.model.question_match = base.model.match_rarity = False
     base.levels = base.levels[:1]
     train(base, tmp_path / 'base')
     saved = torch.load(tmp_path / 'base' / 'checkpoint.pt')
@@ -80,6 +80,7 @@ def test_a_warm_start_keeps_the_weights_and_trees_of_the_checkpoint(tmp_path):
     for name, value in saved['model'].items():
         assert torch.equal(model.state_dict()[name], value), name
     assert float(model.match_emb.abs().sum()) == 0.0
+    assert float(model.match_rarity_emb.abs().sum()) == 0.0
 
     cfg = get_config('tiny')
     cfg.levels = cfg.levels[:1]
@@ -108,3 +109,56 @@ def test_a_warm_start_refuses_another_shape_or_vocabulary(tmp_path):
     (tmp_path / 'junk.pt').write_bytes(b'not a checkpoint')
     with pytest.raises(CheckpointMismatch, match='not a checkpoint'):
         load_initial_weights(Treeformer(get_config('tiny').model), tmp_path / 'junk.pt', vocab)
+
+
+def test_word_rarity_is_bm25_idf_over_distinct_documents_scaled_to_one():
+    class Split:  # two documents, the second one seen by two examples (counted once)
+        tokens = np.array([10, 11, 11, 12, 10], dtype=np.int32)
+        examples = [TokenExample(0, 3, np.zeros(0), [], [], (0, 0)), TokenExample(3, 2, np.zeros(0), [], [], (0, 0)),
+                    TokenExample(3, 2, np.zeros(0), [], [], (1, 1))]
+    classes = torch.arange(16)
+    classes[:4] = -1
+    classes[13] = 11  # another spelling of 11's word
+    rarity = word_rarity(Split, classes)
+    idf = lambda df: np.log1p((2 - df + 0.5) / (df + 0.5)) / np.log1p(2.5 / 0.5)
+    assert rarity[10] == pytest.approx(idf(2))  # in both documents: the most common
+    assert rarity[11] == pytest.approx(idf(1)) and rarity[13] == rarity[11]
+    assert rarity[15] == pytest.approx(1.0)  # never seen
+    assert rarity[1] == 0.0  # specials never match
+    assert rarity[10] < rarity[11] < rarity[15]
+
+
+def test_rarity_changes_the_output_only_through_match_rarity_emb():
+    torch.manual_seed(0)
+    plain = small()
+    weighed = small(match_rarity=True)
+    weighed.load_state_dict({**plain.state_dict(), 'match_rarity_emb': torch.zeros(16),
+                             'match_rarity': torch.linspace(0, 1, 64)})
+    with torch.no_grad():
+        for m in (plain, weighed):
+            m.match_emb.copy_(torch.linspace(-1, 1, 16))
+    batch = inputs([10, 11], [11, 12, 10, 13, 14, 15])
+    plain.eval(), weighed.eval()
+    same = plain(*batch).start_logits
+    assert torch.allclose(weighed(*batch).start_logits, same)  # match_rarity_emb starts at zero
+    with torch.no_grad():
+        weighed.match_rarity_emb.copy_(torch.linspace(1, -1, 16))
+    assert not torch.allclose(weighed(*batch).start_logits, same)
+    with pytest.raises(ValueError, match='needs question_match'):
+        TreeformerConfig(question_match=False, match_rarity=True)
+    with pytest.raises(ValueError, match='the model has 64'):
+        weighed.set_match_rarity(torch.zeros(65))
+
+
+def test_locate_loss_is_minus_the_log_share_of_the_evidence_on_the_gold_span():
+    evidence = torch.tensor([[-1e4, 0.0, 2.0, 1.0, 0.0], [-1e4, 5.0, 0.0, 0.0, 0.0]], requires_grad=True)
+    out = SpanOutput(start_logits=None, end_logits=None, leaf_ids=None, balance=None, relevance_evidence=evidence)
+    start, end = torch.tensor([2, 0]), torch.tensor([3, 0])  # row 1: no answer, not counted
+    loss = locate_loss(out, start, end, torch.tensor([True, True]))
+    share = (np.exp(2) + np.exp(1)) / (np.exp(0) * 2 + np.exp(2) + np.exp(1))
+    assert float(loss) == pytest.approx(-np.log(share), rel=1e-5)
+    loss.backward()
+    assert evidence.grad[0, 2] < 0 and evidence.grad[0, 1] > 0  # more evidence on the span, less off it
+    assert float(evidence.grad[1].abs().sum()) == 0.0
+    nothing = locate_loss(out, start, end, torch.tensor([False, True]))
+    assert float(nothing) == 0.0

@@ -310,6 +310,23 @@ def read_match_classes(data_root: Path, vocab_size: int) -> Optional[torch.Tenso
     return torch.from_numpy(np.fromfile(path, dtype='<i4').astype(np.int64))
 
 
+def word_rarity(split: ShardSplit, classes: torch.Tensor) -> torch.Tensor:
+    """[vocab_size] float in [0,1]: each id's word-class rarity over the
+    split's distinct documents, BM25's idf log(1 + (D - df + 0.5) / (df + 0.5))
+    divided by its largest value; 0 for ids that never match (class -1)."""
+    cls = classes.numpy()
+    df = np.zeros(int(cls.max()) + 2, dtype=np.int64)  # the last slot takes class -1
+    docs = sorted({(ex.doc_start, ex.doc_count) for ex in split.examples})
+    for start, count in docs:
+        df[np.unique(cls[np.asarray(split.tokens[start:start + count])])] += 1
+    D = max(len(docs), 1)
+    idf = np.log1p((D - df + 0.5) / (df + 0.5))
+    rarity = idf / np.log1p((D + 0.5) / 0.5)
+    per_id = rarity[cls].astype(np.float32)
+    per_id[cls < 0] = 0.0
+    return torch.from_numpy(per_id)
+
+
 # ---------------------------------------------------------------------------
 # Synthetic data: the same files, with a task a small model learns in seconds
 # ---------------------------------------------------------------------------

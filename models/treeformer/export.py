@@ -8,7 +8,9 @@ int64 [1,N]; outputs start_logits, end_logits float [1,N] (-10000 where no
 answer can start/end: the question side except [CLS], and padding),
 leaf_ids int64 [layers,heads,N] (every token's query leaf) and
 relevance_logit float [1] (how well the window answers the question,
-comparable across windows and files). N is dynamic.
+comparable across windows and files) and relevance_evidence float [1,N]
+(the per-token score relevance_logit is the log-sum-exp of; -10000 off the
+document). N is dynamic.
 Tree attention becomes TreeFineAttention / TreeCoarseAttention nodes
 (domain ai.treeformer, version 1) with num_global = question_len; dense
 attention becomes ONNX Runtime's com.microsoft MultiHeadAttention (the sink
@@ -44,7 +46,7 @@ from .model import NEG_LOGIT, TREE_KINDS, Treeformer, TreeformerConfig
 from .train import REPO_ROOT, get_config
 
 INPUT_NAMES = ['input_ids', 'segment_ids', 'attention_mask']
-OUTPUT_NAMES = ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit']
+OUTPUT_NAMES = ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit', 'relevance_evidence']
 OPSET = 17
 CUSTOM_DOMAIN = 'ai.treeformer'
 MICROSOFT_DOMAIN = 'com.microsoft'  # ONNX Runtime's contrib ops: MultiHeadAttention for dense attention
@@ -61,10 +63,10 @@ class ExportWrapper(torch.nn.Module):
     def forward(self, input_ids, segment_ids, attention_mask):
         out = self.model(input_ids, segment_ids, attention_mask)
         if out.leaf_ids is not None:
-            return out.start_logits, out.end_logits, out.leaf_ids[:, 0], out.relevance_logit
+            return out.start_logits, out.end_logits, out.leaf_ids[:, 0], out.relevance_logit, out.relevance_evidence
         cfg = self.model.cfg
         one_leaf = (attention_mask[0] - 1).expand(cfg.n_layer, cfg.n_head, -1)
-        return out.start_logits, out.end_logits, one_leaf, out.relevance_logit
+        return out.start_logits, out.end_logits, one_leaf, out.relevance_logit, out.relevance_evidence
 
 
 def example_inputs(cfg: TreeformerConfig, doc_len: int, seed: int = 0):
@@ -90,7 +92,7 @@ def export_onnx(model: Treeformer, path: Path) -> None:
     cfg = model.cfg
     model.eval()
     inputs = example_inputs(cfg, doc_len=64)
-    dynamic = {name: {1: 'N'} for name in INPUT_NAMES + OUTPUT_NAMES[:2]}
+    dynamic = {name: {1: 'N'} for name in INPUT_NAMES + ['start_logits', 'end_logits', 'relevance_evidence']}
     dynamic['leaf_ids'] = {2: 'N'}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + '.tmp')
@@ -104,7 +106,8 @@ def export_onnx(model: Treeformer, path: Path) -> None:
     proto = onnx.load(str(tmp))
     fold_key_padding_masks(proto)
     # The tracer leaves the fixed output dims as free symbols; state them.
-    fixed = {'start_logits': [1], 'end_logits': [1], 'leaf_ids': [cfg.n_layer, cfg.n_head], 'relevance_logit': [1]}
+    fixed = {'start_logits': [1], 'end_logits': [1], 'leaf_ids': [cfg.n_layer, cfg.n_head], 'relevance_logit': [1],
+             'relevance_evidence': [1]}
     for output in proto.graph.output:
         for dim, value in zip(output.type.tensor_type.shape.dim, fixed[output.name]):
             dim.dim_value = value
@@ -225,14 +228,17 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
         'io': {
             'inputs': {name: 'int64 [1,N]' for name in INPUT_NAMES},
             'outputs': {'start_logits': 'float [1,N]', 'end_logits': 'float [1,N]',
-                        'leaf_ids': f'int64 [{cfg.n_layer},{cfg.n_head},N]', 'relevance_logit': 'float [1]'},
+                        'leaf_ids': f'int64 [{cfg.n_layer},{cfg.n_head},N]', 'relevance_logit': 'float [1]',
+                        'relevance_evidence': 'float [1,N]'},
             'layout': f'[CLS] question [SEP] PAD... over exactly question_len={cfg.question_len} positions '
                       '(segment 0; PAD has attention_mask 0; longer questions are truncated), then document '
                       'tokens (segment 1, mask 1)',
             'no_answer': 'position 0 ([CLS]): its start+end logits score "the answer is not in this window"',
             'relevance': 'relevance_logit: log-sum-exp over document tokens of a per-token score, trained with a '
                          'softmax over windows of the same question (one holds the answer); add '
-                         'start/end log-softmax over the window to score a span across windows',
+                         'start/end log-softmax over the window to score a span across windows; '
+                         'relevance_evidence: that per-token score (masked_logit off the document), so a '
+                         'chunk scores as the log-sum-exp over its own tokens',
             'masked_logit': NEG_LOGIT,
         },
         'metrics': {'status': 'pending', 'note': 'the real-question figures go to questions_eval '

@@ -59,6 +59,7 @@ class TreeformerConfig:
     st_temperature: float = 1.0  # tau of the straight-through surrogate sigma(|z| / tau)
     freeze_trees: bool = False  # trees kept as they are (no straight-through, no balance term)
     question_match: bool = False  # add match_emb where a token's word also occurs on the other side (see embed)
+    match_rarity: bool = False  # with question_match: also add match_rarity_emb scaled by the matched word's rarity
     pad_id: int = 0
     cls_id: int = 1
     sep_id: int = 2
@@ -70,6 +71,8 @@ class TreeformerConfig:
             raise ValueError('d_model must be a multiple of n_head')
         if self.question_len < 2:
             raise ValueError('question_len must hold at least [CLS] and [SEP]')
+        if self.match_rarity and not self.question_match:
+            raise ValueError('match_rarity weighs the question match; it needs question_match')
 
     @property
     def head_dim(self) -> int:
@@ -599,6 +602,7 @@ class SpanOutput:
     leaf_ids: Optional[torch.Tensor]  # [layers,B,H,N] query leaves (tree kinds only)
     balance: torch.Tensor  # scalar: mean leaf-balance term over layers
     relevance_logit: Optional[torch.Tensor] = None  # [B]: how well the window answers the question
+    relevance_evidence: Optional[torch.Tensor] = None  # [B,N]: per-token evidence (NEG_LOGIT off the document); relevance_logit is its log-sum-exp
 
 
 class Treeformer(nn.Module):
@@ -611,6 +615,11 @@ class Treeformer(nn.Module):
             # Zero at first, so a model trained without it starts out unchanged.
             self.match_emb = nn.Parameter(torch.zeros(cfg.d_model))
             self.register_buffer('match_class', identity_match_classes(cfg.vocab_size))
+        if cfg.match_rarity:
+            # BM25 weighs a shared word by its rarity; the network gets that
+            # weight as an input rather than learning it per id.
+            self.match_rarity_emb = nn.Parameter(torch.zeros(cfg.d_model))
+            self.register_buffer('match_rarity', torch.zeros(cfg.vocab_size))  # [vocab] in [0,1]; set_match_rarity
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.span_head = nn.Linear(cfg.d_model, 2)
@@ -621,6 +630,8 @@ class Treeformer(nn.Module):
         self.apply(self._init_weights)
         if cfg.question_match:
             nn.init.zeros_(self.match_emb)
+        if cfg.match_rarity:
+            nn.init.zeros_(self.match_rarity_emb)
         self.set_attention(cfg.attention, cfg.freeze_trees)
 
     @staticmethod
@@ -663,6 +674,12 @@ class Treeformer(nn.Module):
             raise ValueError(f'match classes for {len(classes)} ids; the model has {len(self.match_class)}')
         self.match_class.copy_(classes.to(self.match_class))
 
+    def set_match_rarity(self, rarity: torch.Tensor) -> None:
+        """rarity [vocab_size] float in [0,1]: each id's word rarity (data.word_rarity of the training split)."""
+        if rarity.shape != self.match_rarity.shape:
+            raise ValueError(f'word rarity for {len(rarity)} ids; the model has {len(self.match_rarity)}')
+        self.match_rarity.copy_(rarity.to(self.match_rarity))
+
     def question_match(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
         """[B,N] float, 1 where a token's word class also occurs on the other side:
         a document token whose word the question uses, a question token whose
@@ -681,10 +698,13 @@ class Treeformer(nn.Module):
         return torch.cat([in_window, in_question[:, G:]], 1)
 
     def embed(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
-        """[B,N,C]: token + segment (+ question match) embeddings."""
+        """[B,N,C]: token + segment (+ question match, + its rarity) embeddings."""
         x = self.tok_emb(input_ids) + self.seg_emb(segment_ids)
         if self.cfg.question_match:
-            x = x + self.question_match(input_ids, segment_ids, attention_mask).unsqueeze(-1) * self.match_emb
+            match = self.question_match(input_ids, segment_ids, attention_mask).unsqueeze(-1)  # [B,N,1]
+            x = x + match * self.match_emb
+            if self.cfg.match_rarity:
+                x = x + (match * self.match_rarity[input_ids].unsqueeze(-1)) * self.match_rarity_emb
         return x
 
     def forward(self, input_ids, segment_ids, attention_mask) -> SpanOutput:
@@ -699,14 +719,15 @@ class Treeformer(nn.Module):
         h = self.ln_f(x)
         logits = self.span_head(h)  # [B,N,2]
         document = (attention_mask != 0) & (segment_ids == 1)
-        evidence = self.relevance_head(h).squeeze(-1)  # [B,N]
-        relevance = torch.logsumexp(evidence.masked_fill(~document, NEG_LOGIT), dim=-1)  # a scalar fill keeps N dynamic in ONNX
+        evidence = self.relevance_head(h).squeeze(-1).masked_fill(~document, NEG_LOGIT)  # [B,N]; a scalar fill keeps N dynamic in ONNX
+        relevance = torch.logsumexp(evidence, dim=-1)
         # Answers start and end on document tokens; [CLS] (position 0) stands for "no answer".
         answerable = (attention_mask != 0) & ((segment_ids == 1) | (input_ids == self.cfg.cls_id))
         logits = torch.where(answerable.unsqueeze(-1), logits, torch.full_like(logits, NEG_LOGIT))
         leaf_ids = torch.stack(leaves) if leaves[0] is not None else None
         return SpanOutput(start_logits=logits[..., 0], end_logits=logits[..., 1], leaf_ids=leaf_ids,
-                          balance=torch.stack(balances).mean(), relevance_logit=relevance)
+                          balance=torch.stack(balances).mean(), relevance_logit=relevance,
+                          relevance_evidence=evidence)
 
     @torch.no_grad()
     def queries_and_keys(self, input_ids, segment_ids, attention_mask) -> Iterator[Tuple[Attention, torch.Tensor, torch.Tensor]]:
@@ -748,6 +769,24 @@ def span_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor,
     if rows is not None:
         s, e, start, end = s[rows], e[rows], start[rows], end[rows]
     return 0.5 * (F.cross_entropy(s, start) + F.cross_entropy(e, end))
+
+
+def locate_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """-log of the relevance evidence's share on the gold span [start, end] of
+    its window (rows: bool [B], the answer's windows): relevance_logit plus
+    this log-share is the log-sum-exp of the evidence over the span, the
+    score the engine gives a chunk, so the evidence learns where in a window
+    the answer is, not only whether the window holds it."""
+    ev = out.relevance_evidence[rows]  # [R,N]
+    s, e = start[rows], end[rows]
+    answered = s > 0  # position 0 stands for "no answer"
+    if not bool(answered.any()):
+        return ev.sum() * 0.0
+    ev, s, e = ev[answered], s[answered], e[answered]
+    pos = torch.arange(ev.shape[1], device=ev.device)
+    on_span = (pos >= s[:, None]) & (pos <= e[:, None])
+    inside = torch.logsumexp(ev.masked_fill(~on_span, NEG_LOGIT), dim=-1)
+    return (torch.logsumexp(ev, dim=-1) - inside).mean()
 
 
 def relevance_loss(out: SpanOutput, group_size: int) -> torch.Tensor:

@@ -9,7 +9,7 @@ the ai.treeformer ops; dense and linformer with ordinary ops) to
 
   {"tolerance": 1e-4, "cases": [{"name", "model" (relative to <dir>),
     "inputs":  {input_ids|segment_ids|attention_mask: {"shape", "data"}},
-    "expected": {start_logits|end_logits|leaf_ids|relevance_logit: {"shape", "data"}},
+    "expected": {start_logits|end_logits|leaf_ids|relevance_logit|relevance_evidence: {"shape", "data"}},
     "min_route_margin": smallest |w·x + b| of any routing decision (null: no tree),
     "attention_effect": largest logit change when attention is zeroed}]}
 
@@ -58,12 +58,12 @@ def amplify(model, seed: int) -> None:
 def attention_effect(model, inputs) -> float:
     """Largest logit change when every attention output is zeroed: what a
     wrong attention op would have to hide under the tolerance."""
-    start, end, _, _ = ExportWrapper(model)(*inputs)
+    start, end = ExportWrapper(model)(*inputs)[:2]
     saved = [(b.attn.proj.weight.clone(), b.attn.proj.bias.clone()) for b in model.blocks]
     for b in model.blocks:
         b.attn.proj.weight.zero_()
         b.attn.proj.bias.zero_()
-    start0, end0, _, _ = ExportWrapper(model)(*inputs)
+    start0, end0 = ExportWrapper(model)(*inputs)[:2]
     for b, (w, bias) in zip(model.blocks, saved):
         b.attn.proj.weight.copy_(w)
         b.attn.proj.bias.copy_(bias)
@@ -99,13 +99,13 @@ def dump(out: Path, seed: int) -> dict:
         for doc_len in DOC_LENGTHS.get(kind, [40]):
             inputs = example_inputs(model.cfg, doc_len, seed=seed + doc_len)
             with torch.no_grad():
-                start, end, leaves, relevance = ExportWrapper(model)(*inputs)
+                start, end, leaves, relevance, evidence = ExportWrapper(model)(*inputs)
             cases.append({
                 'name': f'{kind} N={inputs[0].shape[1]}',
                 'model': model_path.relative_to(out).as_posix(),
                 'inputs': {name: _tensor(t) for name, t in zip(('input_ids', 'segment_ids', 'attention_mask'), inputs)},
                 'expected': {'start_logits': _tensor(start), 'end_logits': _tensor(end), 'leaf_ids': _tensor(leaves),
-                             'relevance_logit': _tensor(relevance)},
+                             'relevance_logit': _tensor(relevance), 'relevance_evidence': _tensor(evidence)},
                 'min_route_margin': min_route_margin(model, inputs) if kind in TREE_KINDS else None,
                 'attention_effect': attention_effect(model, inputs),
             })

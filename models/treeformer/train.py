@@ -41,8 +41,8 @@ import numpy as np
 import torch
 
 from .data import (GroupBatches, Layout, ShardSplit, fixed_groups, read_match_classes, read_vocabulary_info,
-                   write_synthetic_data)
-from .model import TREE_KINDS, Treeformer, TreeformerConfig, relevance_loss, span_loss
+                   word_rarity, write_synthetic_data)
+from .model import TREE_KINDS, Treeformer, TreeformerConfig, locate_loss, relevance_loss, span_loss
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT / 'models' / 'data'
@@ -68,6 +68,7 @@ class TrainConfig:
     group_size: int = 3  # windows a question: the one holding the answer and group_size - 1 that do not
     step_tokens: int = 12288  # tokens a step; questions a step = step_tokens // (group_size * seq_len), at least 1
     relevance_weight: float = 1.0
+    locate_weight: float = 0.0  # weight of model.locate_loss (where in its window the evidence puts the answer)
     lr: float = 1e-3
     weight_decay: float = 0.01
     warmup_steps: int = 50
@@ -107,9 +108,9 @@ CONFIGS: Dict[str, TrainConfig] = {
     'tiny': TrainConfig(
         name='tiny',
         model=TreeformerConfig(vocab_size=256, n_layer=2, n_head=2, d_model=32, d_ff=64, tree_depth=2,
-                               question_len=8, attention='tc', max_window=512, question_match=True),
+                               question_len=8, attention='tc', max_window=512, question_match=True, match_rarity=True),
         levels=[Level('tc', steps=12), Level('tf+tc', steps=12)],
-        seq_len=64, group_size=2, step_tokens=512, lr=3e-3, warmup_steps=5, data='synthetic', val_groups=16,
+        seq_len=64, group_size=2, step_tokens=512, lr=3e-3, warmup_steps=5, data='synthetic', val_groups=16, locate_weight=1.0,
         extrapolation_lengths=(128,), log_every_s=0.0, checkpoint_every_s=5.0, threads=1),
     # The base of the shipped reader (reader v2, 120 min): a curriculum from 1k
     # to 4k tokens a sample, level 1 TC (dense gradients teach the trees), then
@@ -128,6 +129,11 @@ CONFIGS: Dict[str, TrainConfig] = {
     # TF+TC and the engine's 4k, now that TF trains at TC's speed (leaf by leaf).
     'ship-tf': TrainConfig(name='ship-tf', model=SHIP_MODEL, seq_len=4096,
                            levels=[Level('tf+tc', minutes=75)]),
+    # ship-tf plus what the engine ranks chunks by: the relevance evidence
+    # trained to sit on the answer (locate_loss), and the question match
+    # weighted by the word's rarity (as BM25 weighs it).
+    'ship-locate': TrainConfig(name='ship-locate', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
+                               levels=[Level('tf+tc', minutes=80)], locate_weight=1.0),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
@@ -314,7 +320,7 @@ def load_initial_weights(model: Treeformer, path: Path, vocab: Optional[dict]) -
     if wrong:
         raise CheckpointMismatch(f'--init {path}: another model shape ({", ".join(wrong[:4])} differ)')
     missing, _ = model.load_state_dict(saved['model'], strict=False)
-    if any(k not in ('match_emb', 'match_class') for k in missing):
+    if any(k not in ('match_emb', 'match_class', 'match_rarity_emb', 'match_rarity') for k in missing):
         raise CheckpointMismatch(f'--init {path}: lacks {", ".join(missing)}')
 
 
@@ -357,6 +363,8 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
             classes = read_match_classes(data_root, cfg.model.vocab_size)
             if classes is not None:
                 model.set_match_classes(classes)
+            if cfg.model.match_rarity:
+                model.set_match_rarity(word_rarity(train_split, model.match_class.cpu()))
         log.write(event='start', config=cfg.name, train_examples=len(train_split.examples), init=state['init'],
                   data=repo_relative(data_root), parameters=sum(p.numel() for p in model.parameters()))
 
@@ -428,7 +436,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
             return state['level_tokens'] / level.tokens
         return state['level_step'] / level.steps
     n_leaves = 2 ** cfg.model.tree_depth
-    window = {'loss': 0.0, 'relevance': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0, 'seconds': 0.0}
+    window = {'loss': 0.0, 'relevance': 0.0, 'locate': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0, 'seconds': 0.0}
     last_log = last_ckpt = time.monotonic()
     while progress() < 1.0:
         t0 = time.monotonic()
@@ -439,6 +447,9 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
         loss = span_loss(out, batch['start'], batch['end'], rows)
         relevance = relevance_loss(out, cfg.group_size)
         total = loss + cfg.relevance_weight * relevance + cfg.balance_weight * out.balance
+        locate = locate_loss(out, batch['start'], batch['end'], rows) if cfg.locate_weight else None
+        if locate is not None:
+            total = total + cfg.locate_weight * locate
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -453,6 +464,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
         state['tokens'] += tokens
         window['loss'] += float(loss)
         window['relevance'] += float(relevance)
+        window['locate'] += float(locate) if locate is not None else 0.0
         window['balance'] += float(out.balance)
         window['steps'] += 1
         window['tokens'] += tokens
@@ -463,6 +475,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
             record = {'event': 'train', 'level': state['level'], 'step': state['level_step'],
                       'progress': round(min(progress(), 1.0), 4), 'loss': window['loss'] / window['steps'],
                       'relevance_loss': window['relevance'] / window['steps'],
+                      'locate_loss': window['locate'] / window['steps'],
                       'balance': window['balance'] / window['steps'],
                       'tokens_per_s': window['tokens'] / window['seconds'], 'lr': optimizer.param_groups[0]['lr']}
             if out.leaf_ids is not None and level.attention in TREE_KINDS:

@@ -10,7 +10,7 @@ export const RANKERS: readonly RankerKind[] = ['bm25', 'model', 'hybrid'];
 export interface FusionWeights {
   /** Weight of the BM25 score divided by the best BM25 score of the question (so in [0, 1]). */
   lexical: number;
-  /** Weight of the reader's relevance_logit of the window the chunk was read in. */
+  /** Weight of the reader's relevance of the chunk (reader.ts: its share of the window's relevance_logit). */
   relevance: number;
   /** Weight of the best span inside the chunk, as a log-probability over its window. */
   span: number;
@@ -26,7 +26,7 @@ export const DEFAULT_FUSION: FusionWeights = { lexical: 1, relevance: 0, span: 0
 /** What the reader says of one candidate (reader.ts), and its lexical score. */
 export interface Features {
   lexical: number;
-  /** relevance_logit of the window read (0 for a model without that output). */
+  /** log-sum-exp of relevance_evidence over the chunk's tokens (the window's relevance_logit for a model without it, 0 without either). */
   relevance: number;
   /** log P(best span in the chunk | window): start and end log-softmax over the window. */
   span: number;
@@ -35,11 +35,11 @@ export interface Features {
 export function fusedScore(kind: RankerKind, w: FusionWeights, f: Features): number {
   if (kind === 'bm25') return f.lexical;
   // The model alone: log P(window) + log P(span | window), up to a constant of the question.
-  if (kind === 'model') return f.relevance + finite(f.span);
-  return w.lexical * f.lexical + w.relevance * f.relevance + w.span * finite(f.span);
+  if (kind === 'model') return finite(f.relevance) + finite(f.span);
+  return w.lexical * f.lexical + w.relevance * finite(f.relevance) + w.span * finite(f.span);
 }
 
-/** A chunk with no span the model can score counts as a very unlikely one, not −∞ (which would swamp the sum). */
+/** A chunk the model cannot score (no tokens in its window) counts as a very unlikely one, not −∞ (which would swamp the sum). */
 function finite(x: number): number {
   return Number.isFinite(x) ? x : -50;
 }

@@ -49,7 +49,7 @@ async function openWithTokenizer(options: EngineOptions, modelPath: string, card
     throw err;
   }
   const shape = { layers: card.layers, heads: card.heads, leaves: 2 ** card.treeDepth };
-  const runner = new SessionRunner(opened.session, shape, modelPath, card.outputs.includes('relevance_logit'));
+  const runner = new SessionRunner(opened.session, shape, modelPath, card.outputs.includes('relevance_logit'), card.outputs.includes('relevance_evidence'));
   try {
     await probe(runner, card);
   } catch (err) {

@@ -2,8 +2,10 @@
 // long window of its file (up to `readTokens` document tokens, the length it
 // was trained at; the whole file when it fits). One run serves every
 // candidate of the file that lies well inside its window. Per candidate:
-//   relevance = the window's relevance_logit (trained listwise over windows
-//               of one question, so it compares across windows and files);
+//   relevance = log-sum-exp of the window's relevance_evidence over the
+//               chunk's tokens (the window's relevance_logit is the same sum
+//               over the whole window; trained listwise over windows of one
+//               question, so it compares across windows and files);
 //   span      = log P(best span inside the chunk | window), from the start
 //               and end log-softmax over the window.
 // Cancellation is checked before each run.
@@ -82,7 +84,7 @@ export async function readCandidates(
       w = { tokenStart, tokenEnd, out };
       read.push(w);
     }
-    readings.push({ relevance: w.out.relevance ?? 0, span: spanScore(w, c, question.ids.length) });
+    readings.push({ relevance: chunkRelevance(w, c, question.ids.length), span: spanScore(w, c, question.ids.length) });
     options.onProgress?.({ phase: 'read', done: done + 1, total: candidates.length, file: c.file.path });
   }
   return { readings, crowded };
@@ -124,9 +126,30 @@ function holds(w: Window, c: Candidate, readTokens: number): boolean {
   return a >= w.tokenStart && b <= w.tokenEnd && (w.tokenStart === 0 || before >= margin) && (w.tokenEnd === total || after >= margin);
 }
 
+/**
+ * log Σ exp(evidence) over the chunk's tokens in the window: the window's
+ * relevance_logit is that sum over all its document tokens, so this is
+ * relevance + log(the chunk's share of the evidence), and it ranks chunks
+ * inside one window as well as across windows. A model without the
+ * per-token output gives every chunk its window's relevance.
+ */
+function chunkRelevance(w: Window, c: Candidate, g: number): number {
+  const evidence = w.out.evidence;
+  if (!evidence) return w.out.relevance ?? 0;
+  const { from, to } = chunkPositions(w, c, g);
+  return to > from ? logSumExp(evidence.subarray(from, to)) : -Infinity;
+}
+
+/** The chunk's input positions [from, to) in the window's run (g: question side length). */
+function chunkPositions(w: Window, c: Candidate, g: number): { from: number; to: number } {
+  return {
+    from: g + Math.max(0, c.chunks.tokenStarts[c.chunk] - w.tokenStart),
+    to: g + Math.min(w.tokenEnd, c.chunks.tokenEnds[c.chunk]) - w.tokenStart,
+  };
+}
+
 function spanScore(w: Window, c: Candidate, g: number): number {
-  const from = g + Math.max(0, c.chunks.tokenStarts[c.chunk] - w.tokenStart);
-  const to = g + Math.min(w.tokenEnd, c.chunks.tokenEnds[c.chunk]) - w.tokenStart;
+  const { from, to } = chunkPositions(w, c, g);
   if (to <= from) return -Infinity;
   const [best] = decodeSpans(w.out.start, w.out.end, { from, to }, { maxTokens: MAX_SPAN_TOKENS, count: 1, nullScore: 0 });
   return best ? best.score - logSumExp(w.out.start) - logSumExp(w.out.end) : -Infinity;

@@ -11,6 +11,8 @@ export interface ModelOutput {
   leaves?: Int32Array;
   /** relevance_logit, for a model that has it (the card lists it). */
   relevance?: number;
+  /** relevance_evidence [N]: the per-token score relevance is the log-sum-exp of, for a model that has it. */
+  evidence?: Float32Array;
 }
 
 export interface TreeShape {
@@ -29,6 +31,7 @@ export interface ModelRunner {
 const INPUTS = ['input_ids', 'segment_ids', 'attention_mask'];
 const OUTPUTS = ['start_logits', 'end_logits', 'leaf_ids'];
 const RELEVANCE = 'relevance_logit';
+const EVIDENCE = 'relevance_evidence';
 
 export class SessionRunner implements ModelRunner {
   private released = false;
@@ -38,9 +41,10 @@ export class SessionRunner implements ModelRunner {
     readonly shape: TreeShape,
     private readonly label: string,
     private readonly hasRelevance = false,
+    private readonly hasEvidence = false,
   ) {
     const missingIn = INPUTS.filter((n) => !session.inputNames.includes(n));
-    const missingOut = [...OUTPUTS, ...(hasRelevance ? [RELEVANCE] : [])].filter((n) => !session.outputNames.includes(n));
+    const missingOut = [...OUTPUTS, ...(hasRelevance ? [RELEVANCE] : []), ...(hasEvidence ? [EVIDENCE] : [])].filter((n) => !session.outputNames.includes(n));
     if (missingIn.length > 0 || missingOut.length > 0) {
       throw new EngineError(
         'model-invalid',
@@ -56,10 +60,11 @@ export class SessionRunner implements ModelRunner {
       segment_ids: new Tensor('int64', input.segmentIds, [1, n]),
       attention_mask: new Tensor('int64', input.attentionMask, [1, n]),
     };
-    const fetches = [...OUTPUTS.slice(0, withLeaves ? 3 : 2), ...(this.hasRelevance ? [RELEVANCE] : [])];
+    const fetches = [...OUTPUTS.slice(0, withLeaves ? 3 : 2), ...(this.hasRelevance ? [RELEVANCE] : []), ...(this.hasEvidence ? [EVIDENCE] : [])];
     const out = await this.session.run(feeds, fetches);
     const result: ModelOutput = { start: this.floats(out.start_logits, n), end: this.floats(out.end_logits, n) };
     if (this.hasRelevance) result.relevance = this.floats(out[RELEVANCE], 1)[0];
+    if (this.hasEvidence) result.evidence = this.floats(out[EVIDENCE], n);
     if (withLeaves) result.leaves = this.leafIds(out.leaf_ids, n);
     return result;
   }
