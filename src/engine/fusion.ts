@@ -34,8 +34,10 @@ export interface Features {
 
 export function fusedScore(kind: RankerKind, w: FusionWeights, f: Features): number {
   if (kind === 'bm25') return f.lexical;
-  // The model alone: log P(window) + log P(span | window), up to a constant of the question.
-  if (kind === 'model') return finite(f.relevance) + finite(f.span);
+  // The model alone: the chunk's share of the evidence, log P(window) + log P(chunk | window) up to a
+  // constant of the question. Adding the best span's log-probability (a second, weaker reading of where
+  // the answer lies) lowered hit@5 on the dev half for every reader measured (docs/DESIGN.md §5).
+  if (kind === 'model') return finite(f.relevance);
   return w.lexical * f.lexical + w.relevance * finite(f.relevance) + w.span * finite(f.span);
 }
 
