@@ -39,3 +39,27 @@ def test_weights_that_do_not_export_to_the_model_are_refused(exported):
     state['ln_f.bias'] = state['ln_f.bias'] + 1e-3
     with pytest.raises(OnnxImportError, match='do not export'):
         check_round_trip(path, model.cfg, state)
+
+
+def test_an_imported_checkpoint_exports_again_with_its_card(exported, tmp_path, monkeypatch):
+    import json
+    import sys
+    from models.treeformer import export, import_onnx
+    from models.treeformer.export import model_card
+    model, path = exported
+    card = model_card(model, path, None, None)
+    card['reader'] = {'read_tokens': 4064}
+    card['training'] = {'config': 'ship', 'levels': [{'seq_len': 4096}]}
+    card['data'] = {'train_examples': 7}
+    shipped = tmp_path / 'shipped.onnx'
+    shipped.write_bytes(path.read_bytes())
+    shipped.with_suffix('.json').write_text(json.dumps(card))
+    monkeypatch.setattr(sys, 'argv', ['import_onnx', '--model', str(shipped), '--out', str(tmp_path / 'ck.pt')])
+    import_onnx.main()
+    monkeypatch.setattr(sys, 'argv', ['export', '--checkpoint', str(tmp_path / 'ck.pt'), '--out', str(tmp_path / 'again.onnx')])
+    export.main()
+    again = json.loads((tmp_path / 'again.json').read_text())
+    assert again['reader'] == {'read_tokens': 4064}
+    assert again['training']['config'] == 'ship' and again['training']['imported_from'] == 'shipped.onnx'
+    assert again['data'] == {'train_examples': 7}
+    assert 'relevance_evidence' in again['io']['outputs']

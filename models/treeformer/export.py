@@ -258,12 +258,19 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
                              'size': int(vocab['size'])}
     # The engine reads windows of the length the model was trained at (its last level's).
     seq_len = cfg.question_len + 64
-    if ckpt is not None:
+    if ckpt is not None and 'train_config' in ckpt:
         train_cfg = ckpt['train_config']
         seq_len = train_cfg['levels'][-1].get('seq_len') or train_cfg['seq_len']
     card['reader'] = {'read_tokens': seq_len - cfg.question_len}
     if ckpt is None:
         card['training'] = {'status': 'untrained (random initialisation, trees split on random input)'}
+    elif 'imported_from' in ckpt:  # import_onnx: the weights, and what the model they came from said of itself
+        if not ckpt.get('reader') or not ckpt.get('training'):
+            raise SystemExit(f'export: this checkpoint was imported from {ckpt["imported_from"]} without its card\'s '
+                             'reader and training sections; import it again')
+        card['reader'] = ckpt['reader']
+        card['training'] = {**ckpt['training'], 'imported_from': Path(ckpt['imported_from']).name}
+        card['data'] = ckpt.get('data')
     else:
         summary = ckpt.get('summary', {})
         train_cfg = ckpt['train_config']

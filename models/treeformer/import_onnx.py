@@ -135,7 +135,8 @@ def main() -> None:
                   if tok.get('vocab') else None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_atomic({'model': state, 'model_config': card['config'], 'vocabulary': vocabulary,
-                 'imported_from': str(args.model), 'training': card.get('training')}, args.out)
+                 'imported_from': str(args.model), 'training': card.get('training'), 'data': card.get('data'),
+                 'reader': card.get('reader')}, args.out)
     print(f'wrote {args.out}: {len(state)} tensors from {args.model}, exported again bit for bit')
 
 
