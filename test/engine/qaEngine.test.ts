@@ -277,6 +277,27 @@ describe('openEngine', () => {
     await assert.rejects(runner.run(input, false), (e: EngineError) => e.code === 'model-invalid' && /the model is corrupt/.test(e.message));
   });
 
+  it('a card that lists relevance_evidence for a model without it, or evidence of the wrong length', async () => {
+    const names = { inputNames: ['input_ids', 'segment_ids', 'attention_mask'], release: async () => undefined };
+    const shape = { layers: 1, heads: 1, leaves: 2 };
+    const without = { ...names, outputNames: ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit'] } as unknown as InferenceSession;
+    assert.throws(() => new SessionRunner(without, shape, 'the forged model', true, true), (e: EngineError) => e.code === 'model-invalid' && /missing output relevance_evidence/.test(e.message));
+    const three = new Float32Array([0, 1, 2]);
+    const short = {
+      ...names,
+      outputNames: ['start_logits', 'end_logits', 'leaf_ids', 'relevance_logit', 'relevance_evidence'],
+      run: async () => ({
+        start_logits: new Tensor('float32', three, [1, 3]),
+        end_logits: new Tensor('float32', three, [1, 3]),
+        relevance_logit: new Tensor('float32', new Float32Array([1]), [1]),
+        relevance_evidence: new Tensor('float32', new Float32Array([0, 1]), [1, 2]),
+      }),
+    } as unknown as InferenceSession;
+    const runner = new SessionRunner(short, shape, 'the forged model', true, true);
+    const input = buildInput(questionSide([5], 2), [6], 0, 1);
+    await assert.rejects(runner.run(input, false), (e: EngineError) => e.code === 'model-invalid' && /expected float32 \[1,3\]/.test(e.message));
+  });
+
   it("device 'cuda' where ONNX Runtime has no CUDA provider", async function () {
     if (loadRuntime().cudaAvailable) this.skip();
     const m = writeQaTestModel(dir);
