@@ -12,10 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export OPENBLAS_NUM_THREADS=1
 py() { /usr/bin/python3 -m "models.treeformer.$1" "${@:2}"; }
-run=models/checkpoints/ship
-final=$run/checkpoint.pt coarse=$run/level-1.pt
+final=models/checkpoints/ship/checkpoint.pt coarse=models/checkpoints/ship/level-1.pt
 if [ ! -f "$final" ]; then
-  run=models/checkpoints/ship-onnx final=models/checkpoints/ship-onnx/level-2.pt coarse=models/checkpoints/ship-onnx/level-1.pt
+  final=models/checkpoints/ship-onnx/level-2.pt coarse=models/checkpoints/ship-onnx/level-1.pt
   py import_onnx --model models/treeformer-qa.onnx --out "$final"
   py import_onnx --model models/treeformer-qa-coarse.onnx --out "$coarse"
 fi
