@@ -2,7 +2,8 @@
 // op library registered (onnxruntime-node cannot load custom-op libraries).
 // It dlopens the libonnxruntime.so.1 shipped inside onnxruntime-node, so the
 // process has one ORT and one OrtEnv. Session creation and runs happen on
-// libuv worker threads; tensors are copied in and out on the JS thread.
+// libuv worker threads. Inputs are read in place (the run holds a reference to
+// each feed's typed array); outputs are copied into new ArrayBuffers on the JS thread.
 //
 // JS API (wrapped by src/engine/runtime):
 //   init(ortLibraryPath) -> { apiVersion, ortVersion, providers: string[] }
@@ -295,11 +296,22 @@ class CreateSessionWorker : public Napi::AsyncWorker {
   std::shared_ptr<SessionState> state_;
 };
 
-// Runs a session off the JS thread; inputs were copied into ORT tensors already.
+// A CPU OrtValue over one JS tensor's own bytes (no copy), and the reference
+// that keeps those bytes alive until the run is over. Copying a 16k-token
+// Q, K, V into fresh memory cost more page faults than the attention itself.
+// The caller must not detach or transfer the buffer while the run is in flight.
+struct Feed {
+  ValuePtr value;
+  Napi::ObjectReference holder;  // the typed array; released on the JS thread with the worker
+  const uint8_t* bytes = nullptr;
+  size_t size = 0;
+};
+
+// Runs a session off the JS thread; the inputs are ORT tensors over the feeds' own bytes.
 class RunWorker : public Napi::AsyncWorker {
  public:
   RunWorker(Napi::Env env, std::shared_ptr<SessionState> state, std::vector<std::string> input_names,
-            std::vector<ValuePtr> inputs, std::vector<std::string> output_names)
+            std::vector<Feed> inputs, std::vector<std::string> output_names)
       : Napi::AsyncWorker(env),
         deferred_(Napi::Promise::Deferred::New(env)),
         state_(std::move(state)),
@@ -314,7 +326,7 @@ class RunWorker : public Napi::AsyncWorker {
     std::vector<const OrtValue*> in_values;
     for (size_t i = 0; i < inputs_.size(); ++i) {
       in_names.push_back(input_names_[i].c_str());
-      in_values.push_back(inputs_[i].get());
+      in_values.push_back(inputs_[i].value.get());
     }
     for (const auto& name : output_names_) out_names.push_back(name.c_str());
     std::vector<OrtValue*> outputs(output_names_.size(), nullptr);
@@ -322,7 +334,7 @@ class RunWorker : public Napi::AsyncWorker {
                                                   in_values.size(), out_names.data(), out_names.size(),
                                                   outputs.data()));
     for (OrtValue* v : outputs) outputs_.emplace_back(v);
-    inputs_.clear();
+    for (auto& feed : inputs_) feed.value.reset();  // the JS references go with the worker, on the JS thread
     if (!error.empty()) SetError(error);
   }
 
@@ -330,7 +342,7 @@ class RunWorker : public Napi::AsyncWorker {
     Napi::Env env = Env();
     try {
       auto result = Napi::Object::New(env);
-      for (size_t i = 0; i < outputs_.size(); ++i) result.Set(output_names_[i], ToJs(env, output_names_[i], outputs_[i].get()));
+      for (size_t i = 0; i < outputs_.size(); ++i) result.Set(output_names_[i], ToJs(env, output_names_[i], outputs_[i], inputs_));
       outputs_.clear();
       deferred_.Resolve(result);
     } catch (const Napi::Error& e) {
@@ -341,7 +353,27 @@ class RunWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
  private:
-  static Napi::Object ToJs(Napi::Env env, const std::string& name, OrtValue* value) {
+  // What an external output buffer owns; freed by the buffer's finalizer.
+  struct ExternalOutput {
+    OrtValue* value;
+    int64_t bytes;
+  };
+  static void ReleaseExternal(napi_env env, void* /*data*/, void* hint) {
+    auto* output = static_cast<ExternalOutput*>(hint);
+    int64_t adjusted = 0;
+    napi_adjust_external_memory(env, -output->bytes, &adjusted);
+    g_api->ReleaseValue(output->value);
+    delete output;
+  }
+
+  // Hands the output to JS: as an ArrayBuffer over ORT's own memory where the
+  // runtime allows external buffers (Node does; Electron's V8 sandbox does
+  // not), so the value is released when the buffer is collected; otherwise as
+  // a copy. An output that ORT made a view of an input (Reshape, Identity)
+  // lies in a JS buffer the output must not outlive, so it is copied too.
+  // Either way `owned` is left empty.
+  static Napi::Object ToJs(Napi::Env env, const std::string& name, ValuePtr& owned, const std::vector<Feed>& feeds) {
+    OrtValue* value = owned.get();
     OrtTensorTypeAndShapeInfo* info = nullptr;
     throw_if_error(env, g_api->GetTensorTypeAndShape(value, &info), "output '" + name + "': ");
     ONNXTensorElementDataType onnx_type;
@@ -358,8 +390,28 @@ class RunWorker : public Napi::AsyncWorker {
     void* data = nullptr;
     throw_if_error(env, g_api->GetTensorMutableData(value, &data), "output '" + name + "': ");
 
-    auto buffer = Napi::ArrayBuffer::New(env, count * type->bytes);
-    if (count) std::memcpy(buffer.Data(), data, count * type->bytes);
+    const size_t bytes = count * type->bytes;
+    napi_value buffer = nullptr;
+    const auto* begin = static_cast<const uint8_t*>(data);
+    bool in_a_feed = false;
+    for (const auto& feed : feeds) in_a_feed |= begin < feed.bytes + feed.size && feed.bytes < begin + bytes;
+    auto external = bytes && !in_a_feed ? std::make_unique<ExternalOutput>(ExternalOutput{value, static_cast<int64_t>(bytes)}) : nullptr;
+    if (external && napi_create_external_arraybuffer(env, data, bytes, ReleaseExternal, external.get(), &buffer) == napi_ok) {
+      external.release();  // the finalizer owns it and the value now
+      owned.release();
+      // V8 collects by its own heap's growth; tell it about ORT's bytes so that outputs do not pile up.
+      Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+    } else {
+      bool pending = false;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+        napi_value ignored;
+        napi_get_and_clear_last_exception(env, &ignored);
+      }
+      auto copy = Napi::ArrayBuffer::New(env, bytes);
+      if (bytes) std::memcpy(copy.Data(), data, bytes);
+      owned.reset();
+      buffer = copy;
+    }
     napi_value array;
     NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, type->array, count, buffer, 0, &array), Napi::Object());
     auto js_dims = Napi::Array::New(env, rank);
@@ -374,13 +426,13 @@ class RunWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<SessionState> state_;
   std::vector<std::string> input_names_;
-  std::vector<ValuePtr> inputs_;
+  std::vector<Feed> inputs_;
   std::vector<std::string> output_names_;
   std::vector<ValuePtr> outputs_;
 };
 
-// Copies one JS tensor { type, dims, data } into a new CPU OrtValue.
-ValuePtr ToOrtValue(Napi::Env env, const std::string& name, const Napi::Value& js) {
+// Checks one JS tensor { type, dims, data } and wraps its bytes.
+Feed ToOrtValue(Napi::Env env, const std::string& name, const Napi::Value& js) {
   if (!js.IsObject()) throw Napi::TypeError::New(env, "input '" + name + "' must be a tensor object");
   auto obj = js.As<Napi::Object>();
   const ElementType* type = element_type_by_name(obj.Get("type").ToString().Utf8Value());
@@ -408,16 +460,24 @@ ValuePtr ToOrtValue(Napi::Env env, const std::string& name, const Napi::Value& j
   if (data.ByteLength() != count * type->bytes)
     throw Napi::RangeError::New(env, "input '" + name + "' has " + std::to_string(data.ByteLength()) +
                                          " bytes of data but its dims need " + std::to_string(count * type->bytes));
-  OrtAllocator* allocator = nullptr;
-  throw_if_error(env, g_api->GetAllocatorWithDefaultOptions(&allocator), "");
   OrtValue* value = nullptr;
-  throw_if_error(env, g_api->CreateTensorAsOrtValue(allocator, dims.data(), dims.size(), type->type, &value),
-                 "input '" + name + "': ");
-  ValuePtr owned(value);
-  void* dest = nullptr;
-  throw_if_error(env, g_api->GetTensorMutableData(value, &dest), "input '" + name + "': ");
-  if (count) std::memcpy(dest, static_cast<const uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset(), data.ByteLength());
-  return owned;
+  if (count == 0) {
+    // An empty array may have no backing store to point at.
+    OrtAllocator* allocator = nullptr;
+    throw_if_error(env, g_api->GetAllocatorWithDefaultOptions(&allocator), "");
+    throw_if_error(env, g_api->CreateTensorAsOrtValue(allocator, dims.data(), dims.size(), type->type, &value),
+                   "input '" + name + "': ");
+    return {ValuePtr(value), {}};
+  }
+  OrtMemoryInfo* cpu = nullptr;
+  throw_if_error(env, g_api->CreateCpuMemoryInfo(OrtDeviceAllocator, OrtMemTypeDefault, &cpu), "");
+  void* bytes = static_cast<uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
+  OrtStatus* status = g_api->CreateTensorWithDataAsOrtValue(cpu, bytes, data.ByteLength(), dims.data(), dims.size(),
+                                                            type->type, &value);
+  g_api->ReleaseMemoryInfo(cpu);
+  throw_if_error(env, status, "input '" + name + "': ");
+  return {ValuePtr(value), Napi::Persistent(data.As<Napi::Object>()), static_cast<const uint8_t*>(bytes),
+          data.ByteLength()};
 }
 
 Napi::Value Session::Run(const Napi::CallbackInfo& info) {
@@ -427,7 +487,7 @@ Napi::Value Session::Run(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "run(feeds, outputNames) expects an object and an array");
   auto feeds = info[0].As<Napi::Object>();
   std::vector<std::string> input_names;
-  std::vector<ValuePtr> inputs;
+  std::vector<Feed> inputs;
   auto keys = feeds.GetPropertyNames();
   for (uint32_t i = 0; i < keys.Length(); ++i) {
     std::string name = keys.Get(i).ToString().Utf8Value();

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Tensor } from 'onnxruntime-common';
 import { loadRuntime, ModelLoadError, openModel } from '../../src/engine/runtime';
 import { ADDON_FILE, NativeRuntime, NativeRuntimeError, OPS_LIBRARY_FILE, ORT_LIBRARY_FILE } from '../../src/engine/runtime/native';
-import { treeRouteModel } from '../support/onnxModel';
+import { GraphBuilder, TensorType, treeRouteModel } from '../support/onnxModel';
 
 describe('native runtime loading', () => {
   let scratch: string;
@@ -77,5 +77,29 @@ describe('opening models', () => {
     assert.deepStrictEqual(Array.from(out.leaf.data as BigInt64Array), [1n]);
     await session.release();
     await assert.rejects(session.run(feeds), /released/);
+  });
+
+  // The addon reads feeds in place and hands outputs over without a copy where
+  // it can; neither may let one run's tensors show through another's.
+  it('reads subarray feeds at their offset, and outputs stay independent of the feeds and of later runs', async () => {
+    // A graph output that is a graph input: ORT returns the feed's own tensor.
+    const g = new GraphBuilder('passthrough_and_neg');
+    g.input('x', TensorType.FLOAT, ['n']);
+    g.node('Neg', ['x'], ['neg']);
+    g.output('x', TensorType.FLOAT, ['n']);
+    g.output('neg', TensorType.FLOAT, ['n']);
+    const { session } = await openModel(g.toModel({ opsets: { '': 17 } }), { device: 'cpu' });
+    const backing = new Float32Array([9, 1, 2, 3, 9]);
+    const first = await session.run({ x: new Tensor('float32', backing.subarray(1, 4), [3]) });
+    assert.deepStrictEqual(Array.from(first.x.data as Float32Array), [1, 2, 3]);
+    assert.deepStrictEqual(Array.from(first.neg.data as Float32Array), [-1, -2, -3]);
+    backing.fill(7); // the feed changes after its run: the outputs must not
+    const second = await session.run({ x: new Tensor('float32', new Float32Array([4, 5, 6]), [3]) });
+    assert.deepStrictEqual(Array.from(first.x.data as Float32Array), [1, 2, 3]);
+    assert.deepStrictEqual(Array.from(first.neg.data as Float32Array), [-1, -2, -3]);
+    assert.deepStrictEqual(Array.from(second.neg.data as Float32Array), [-4, -5, -6]);
+    await session.release();
+    // Outputs outlive their session.
+    assert.deepStrictEqual(Array.from(second.x.data as Float32Array), [4, 5, 6]);
   });
 });
