@@ -2,17 +2,20 @@
 // op library registered (onnxruntime-node cannot load custom-op libraries).
 // It dlopens the libonnxruntime.so.1 shipped inside onnxruntime-node, so the
 // process has one ORT and one OrtEnv. Session creation and runs happen on
-// libuv worker threads. Inputs are read in place (the run holds a reference to
-// each feed's typed array); outputs are copied into new ArrayBuffers on the JS thread.
+// libuv worker threads. Inputs, and outputs the caller preallocates, are used
+// in place (the run holds a reference to each typed array); other outputs are
+// handed to JS without a copy where the runtime allows (see ToJs).
 //
 // JS API (wrapped by src/engine/runtime):
 //   init(ortLibraryPath) -> { apiVersion, ortVersion, providers: string[] }
 //   createSession(model: string | Uint8Array, { opsLibrary, device, intraOpThreads }) -> Promise<Session>
 //   Session#inputMetadata, Session#outputMetadata: { name, isTensor, type, shape }[]
-//   Session#run({ name: { type, dims, data } }, outputNames) -> Promise<{ name: { type, dims, data } }>
+//   Session#run({ name: { type, dims, data } }, outputNames, preallocated?: { name: { type, dims, data } })
+//     -> Promise<{ name: { type, dims, data } }>; a preallocated output is written in place and returned as given
 //   Session#release()
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -303,6 +306,7 @@ class CreateSessionWorker : public Napi::AsyncWorker {
 struct Feed {
   ValuePtr value;
   Napi::ObjectReference holder;  // the typed array; released on the JS thread with the worker
+  Napi::ObjectReference tensor;  // the { type, dims, data } object, returned as is for a preallocated output
   const uint8_t* bytes = nullptr;
   size_t size = 0;
 };
@@ -311,13 +315,14 @@ struct Feed {
 class RunWorker : public Napi::AsyncWorker {
  public:
   RunWorker(Napi::Env env, std::shared_ptr<SessionState> state, std::vector<std::string> input_names,
-            std::vector<Feed> inputs, std::vector<std::string> output_names)
+            std::vector<Feed> inputs, std::vector<std::string> output_names, std::vector<Feed> preallocated)
       : Napi::AsyncWorker(env),
         deferred_(Napi::Promise::Deferred::New(env)),
         state_(std::move(state)),
         input_names_(std::move(input_names)),
         inputs_(std::move(inputs)),
-        output_names_(std::move(output_names)) {}
+        output_names_(std::move(output_names)),
+        preallocated_(std::move(preallocated)) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
@@ -330,10 +335,11 @@ class RunWorker : public Napi::AsyncWorker {
     }
     for (const auto& name : output_names_) out_names.push_back(name.c_str());
     std::vector<OrtValue*> outputs(output_names_.size(), nullptr);
+    for (size_t i = 0; i < outputs.size(); ++i) outputs[i] = preallocated_[i].value.get();  // ORT writes into these
     std::string error = status_message(g_api->Run(state_->session, nullptr, in_names.data(), in_values.data(),
                                                   in_values.size(), out_names.data(), out_names.size(),
                                                   outputs.data()));
-    for (OrtValue* v : outputs) outputs_.emplace_back(v);
+    for (size_t i = 0; i < outputs.size(); ++i) outputs_.emplace_back(preallocated_[i].value ? nullptr : outputs[i]);
     for (auto& feed : inputs_) feed.value.reset();  // the JS references go with the worker, on the JS thread
     if (!error.empty()) SetError(error);
   }
@@ -342,7 +348,10 @@ class RunWorker : public Napi::AsyncWorker {
     Napi::Env env = Env();
     try {
       auto result = Napi::Object::New(env);
-      for (size_t i = 0; i < outputs_.size(); ++i) result.Set(output_names_[i], ToJs(env, output_names_[i], outputs_[i], inputs_));
+      for (size_t i = 0; i < outputs_.size(); ++i) {
+        const Feed& given = preallocated_[i];
+        result.Set(output_names_[i], given.value ? given.tensor.Value() : ToJs(env, output_names_[i], outputs_[i], inputs_));
+      }
       outputs_.clear();
       deferred_.Resolve(result);
     } catch (const Napi::Error& e) {
@@ -428,37 +437,38 @@ class RunWorker : public Napi::AsyncWorker {
   std::vector<std::string> input_names_;
   std::vector<Feed> inputs_;
   std::vector<std::string> output_names_;
+  std::vector<Feed> preallocated_;  // one per output name; empty where ORT allocates
   std::vector<ValuePtr> outputs_;
 };
 
 // Checks one JS tensor { type, dims, data } and wraps its bytes.
-Feed ToOrtValue(Napi::Env env, const std::string& name, const Napi::Value& js) {
-  if (!js.IsObject()) throw Napi::TypeError::New(env, "input '" + name + "' must be a tensor object");
+Feed ToOrtValue(Napi::Env env, const std::string& what, const Napi::Value& js) {
+  if (!js.IsObject()) throw Napi::TypeError::New(env, what + " must be a tensor object");
   auto obj = js.As<Napi::Object>();
   const ElementType* type = element_type_by_name(obj.Get("type").ToString().Utf8Value());
-  if (!type) throw Napi::TypeError::New(env, "input '" + name + "' has an unsupported element type");
-  if (!obj.Get("dims").IsArray()) throw Napi::TypeError::New(env, "input '" + name + "' needs dims");
+  if (!type) throw Napi::TypeError::New(env, what + " has an unsupported element type");
+  if (!obj.Get("dims").IsArray()) throw Napi::TypeError::New(env, what + " needs dims");
   auto js_dims = obj.Get("dims").As<Napi::Array>();
   std::vector<int64_t> dims;
   size_t count = 1;
   for (uint32_t d = 0; d < js_dims.Length(); ++d) {
     double v = js_dims.Get(d).ToNumber().DoubleValue();
     if (!(v >= 0) || v != static_cast<double>(static_cast<int64_t>(v)) || v > 9.0e15)
-      throw Napi::RangeError::New(env, "input '" + name + "' has an invalid dimension");
+      throw Napi::RangeError::New(env, what + " has an invalid dimension");
     dims.push_back(static_cast<int64_t>(v));
     if (dims.back() != 0 && count > SIZE_MAX / 16 / static_cast<size_t>(dims.back()))
-      throw Napi::RangeError::New(env, "input '" + name + "' is too large");
+      throw Napi::RangeError::New(env, what + " is too large");
     count *= static_cast<size_t>(dims.back());
   }
-  if (!obj.Get("data").IsTypedArray()) throw Napi::TypeError::New(env, "input '" + name + "' data must be a typed array");
+  if (!obj.Get("data").IsTypedArray()) throw Napi::TypeError::New(env, what + " data must be a typed array");
   auto data = obj.Get("data").As<Napi::TypedArray>();
   // Same byte length is not enough: an Int32Array's bits are not float32 values.
   if (!typed_array_matches(*type, data.TypedArrayType()))
-    throw Napi::TypeError::New(env, "input '" + name + "' is " + type->name + ", so its data must be " +
+    throw Napi::TypeError::New(env, what + " is " + type->name + ", so its data must be " +
                                         typed_array_name(type->array) + ", got " +
                                         typed_array_name(data.TypedArrayType()));
   if (data.ByteLength() != count * type->bytes)
-    throw Napi::RangeError::New(env, "input '" + name + "' has " + std::to_string(data.ByteLength()) +
+    throw Napi::RangeError::New(env, what + " has " + std::to_string(data.ByteLength()) +
                                          " bytes of data but its dims need " + std::to_string(count * type->bytes));
   OrtValue* value = nullptr;
   if (count == 0) {
@@ -466,8 +476,8 @@ Feed ToOrtValue(Napi::Env env, const std::string& name, const Napi::Value& js) {
     OrtAllocator* allocator = nullptr;
     throw_if_error(env, g_api->GetAllocatorWithDefaultOptions(&allocator), "");
     throw_if_error(env, g_api->CreateTensorAsOrtValue(allocator, dims.data(), dims.size(), type->type, &value),
-                   "input '" + name + "': ");
-    return {ValuePtr(value), {}};
+                   what + ": ");
+    return {ValuePtr(value), {}, Napi::Persistent(obj)};
   }
   OrtMemoryInfo* cpu = nullptr;
   throw_if_error(env, g_api->CreateCpuMemoryInfo(OrtDeviceAllocator, OrtMemTypeDefault, &cpu), "");
@@ -475,9 +485,9 @@ Feed ToOrtValue(Napi::Env env, const std::string& name, const Napi::Value& js) {
   OrtStatus* status = g_api->CreateTensorWithDataAsOrtValue(cpu, bytes, data.ByteLength(), dims.data(), dims.size(),
                                                             type->type, &value);
   g_api->ReleaseMemoryInfo(cpu);
-  throw_if_error(env, status, "input '" + name + "': ");
-  return {ValuePtr(value), Napi::Persistent(data.As<Napi::Object>()), static_cast<const uint8_t*>(bytes),
-          data.ByteLength()};
+  throw_if_error(env, status, what + ": ");
+  return {ValuePtr(value), Napi::Persistent(data.As<Napi::Object>()), Napi::Persistent(obj),
+          static_cast<const uint8_t*>(bytes), data.ByteLength()};
 }
 
 Napi::Value Session::Run(const Napi::CallbackInfo& info) {
@@ -491,7 +501,7 @@ Napi::Value Session::Run(const Napi::CallbackInfo& info) {
   auto keys = feeds.GetPropertyNames();
   for (uint32_t i = 0; i < keys.Length(); ++i) {
     std::string name = keys.Get(i).ToString().Utf8Value();
-    inputs.push_back(ToOrtValue(env, name, feeds.Get(name)));
+    inputs.push_back(ToOrtValue(env, "input '" + name + "'", feeds.Get(name)));
     input_names.push_back(std::move(name));
   }
   auto js_outputs = info[1].As<Napi::Array>();
@@ -499,7 +509,27 @@ Napi::Value Session::Run(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < js_outputs.Length(); ++i) output_names.push_back(js_outputs.Get(i).ToString().Utf8Value());
   if (output_names.empty())
     for (const auto& output : state_->outputs) output_names.push_back(output.name);
-  auto* worker = new RunWorker(env, state_, std::move(input_names), std::move(inputs), std::move(output_names));
+  std::vector<Feed> preallocated(output_names.size());
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsObject()) throw Napi::TypeError::New(env, "run(): preallocated outputs must be an object");
+    auto given = info[2].As<Napi::Object>();
+    auto names = given.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); ++i) {
+      std::string name = names.Get(i).ToString().Utf8Value();
+      auto at = std::find(output_names.begin(), output_names.end(), name);
+      if (at == output_names.end())
+        throw Napi::TypeError::New(env, "preallocated output '" + name + "' is not among the outputs asked for");
+      Feed out = ToOrtValue(env, "preallocated output '" + name + "'", given.Get(name));
+      auto overlaps = [&](const Feed& other) {
+        return out.size && other.size && out.bytes < other.bytes + other.size && other.bytes < out.bytes + out.size;
+      };
+      if (std::any_of(inputs.begin(), inputs.end(), overlaps) || std::any_of(preallocated.begin(), preallocated.end(), overlaps))
+        throw Napi::RangeError::New(env, "preallocated output '" + name + "' shares memory with an input or another output");
+      preallocated[at - output_names.begin()] = std::move(out);
+    }
+  }
+  auto* worker = new RunWorker(env, state_, std::move(input_names), std::move(inputs), std::move(output_names),
+                               std::move(preallocated));
   auto promise = worker->Promise();
   worker->Queue();
   return promise;

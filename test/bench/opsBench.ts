@@ -19,7 +19,7 @@
 //   ops: tf_speedup_16k=… tf_speedup_64k=… tf_floor_ratio_16k=… tc_speedup_16k=…
 //        tf_flops_ratio_16k=… tf_ms_64k=… peak_rss_mb_64k=… dense=<mha|matmul>
 import * as os from 'os';
-import { Tensor } from 'onnxruntime-common';
+import { InferenceSession, Tensor } from 'onnxruntime-common';
 import { openModel } from '../../src/engine/runtime';
 import { denseAttentionModel, treeAttentionModel } from '../support/onnxModel';
 import {
@@ -98,6 +98,16 @@ async function timeRuns(run: () => Promise<unknown> | unknown): Promise<{ ms: nu
   return { ms: median(times), runs };
 }
 
+/**
+ * A timed run that writes into the outputs of a first, untimed run (ORT's
+ * preallocated outputs): every kind, tree or dense, is timed without fresh
+ * output memory to fault in, as a caller reading many inputs would run it.
+ */
+async function runReusingOutputs(session: InferenceSession, feeds: InferenceSession.FeedsType) {
+  const outputs = await session.run(feeds);
+  return { outputs, run: () => session.run(feeds, outputs) };
+}
+
 /** The per-N dims and inputs every kind shares (same seed, so the same Q, K, V and trees). */
 function inputsAt(n: number) {
   const dims: TreeDims = { B: 1, H, N: n, D, M: 2 ** depthFor(n) - 1 };
@@ -123,9 +133,10 @@ async function measure(kind: Kind, n: number, threads: number): Promise<Measurem
       K: new Tensor('float32', x.K.subarray(h * headSize, (h + 1) * headSize), [1, 1, n, D]),
       V: new Tensor('float32', x.V.subarray(h * headSize, (h + 1) * headSize), [1, 1, n, D]),
     }));
+    const runs = await Promise.all(perHead.map((feeds) => runReusingOutputs(session, feeds)));
     take(
       await timeRuns(async () => {
-        for (const feeds of perHead) await session.run(feeds);
+        for (const r of runs) await r.run();
       }),
     );
     m.flops = denseAttentionFlops({ B: 1, H, N: n, D });
@@ -138,7 +149,7 @@ async function measure(kind: Kind, n: number, threads: number): Promise<Measurem
       key: new Tensor('float32', bhndToBnhd(x.K, 1, H, n, D), [1, n, H * D]),
       value: new Tensor('float32', bhndToBnhd(x.V, 1, H, n, D), [1, n, H * D]),
     };
-    take(await timeRuns(() => session.run(feeds)));
+    take(await timeRuns((await runReusingOutputs(session, feeds)).run));
     m.flops = denseAttentionFlops({ B: 1, H, N: n, D });
     await session.release();
   } else if (kind === 'check') {
@@ -185,7 +196,7 @@ async function measure(kind: Kind, n: number, threads: number): Promise<Measurem
       K: new Tensor('float32', new Float32Array(H * n * D).fill(2), shape),
       V: new Tensor('float32', new Float32Array(H * n * D).fill(3), shape),
     };
-    const sum = await timeRuns(() => session.run(feeds));
+    const sum = await timeRuns((await runReusingOutputs(session, feeds)).run);
     await session.release();
     take(memcpy.ms <= sum.ms ? memcpy : sum);
     m.extra = { memcpyMs: memcpy.ms, sumMs: sum.ms };
@@ -198,7 +209,7 @@ async function measure(kind: Kind, n: number, threads: number): Promise<Measurem
         A: new Tensor('float32', rng.normalArray(rows * inner), [rows, inner]),
         B: new Tensor('float32', rng.normalArray(inner * cols), [inner, cols]),
       };
-      const t = await timeRuns(() => session.run(feeds));
+      const t = await timeRuns((await runReusingOutputs(session, feeds)).run);
       const gflops = (2 * rows * inner * cols) / (t.ms * 1e6);
       m.extra[`${rows}x${inner}x${cols}`] = gflops;
       best = Math.max(best, gflops);
@@ -214,7 +225,7 @@ async function measure(kind: Kind, n: number, threads: number): Promise<Measurem
     for (const name of Object.keys(shapes) as (keyof typeof shapes)[]) {
       feeds[name] = new Tensor(name === 'mask' ? 'int64' : 'float32', x[name], shapes[name]);
     }
-    const out = await session.run(feeds);
+    const { outputs: out, run } = await runReusingOutputs(session, feeds);
     const qLeaf = Int32Array.from(out.q_leaf.data as BigInt64Array, Number);
     const kLeaf = Int32Array.from(out.k_leaf.data as BigInt64Array, Number);
     m.flops = kind === 'tf' ? fineAttentionFlops(qLeaf, kLeaf, dims) : coarseAttentionFlops(qLeaf, kLeaf, dims);
@@ -225,7 +236,7 @@ async function measure(kind: Kind, n: number, threads: number): Promise<Measurem
     }
     m.leaves = dims.M + 1;
     m.maxLeaf = Math.max(...occupancy.values());
-    take(await timeRuns(() => session.run(feeds)));
+    take(await timeRuns(run));
     await session.release();
   }
   m.peakRssMb = process.resourceUsage().maxRSS / 1024;

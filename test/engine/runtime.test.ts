@@ -102,4 +102,25 @@ describe('opening models', () => {
     // Outputs outlive their session.
     assert.deepStrictEqual(Array.from(second.x.data as Float32Array), [4, 5, 6]);
   });
+
+  it('writes preallocated outputs in place, and refuses ones of the wrong shape or that share memory with an input', async () => {
+    const g = new GraphBuilder('neg');
+    g.input('x', TensorType.FLOAT, ['n']);
+    g.node('Neg', ['x'], ['neg']);
+    g.output('neg', TensorType.FLOAT, ['n']);
+    const { session } = await openModel(g.toModel({ opsets: { '': 17 } }), { device: 'cpu' });
+    const x = new Float32Array([1, 2, 3]);
+    const out = new Tensor('float32', new Float32Array(3), [3]);
+    for (const scale of [1, 10]) {
+      const result = await session.run({ x: new Tensor('float32', x.map((v) => v * scale), [3]) }, { neg: out });
+      assert.strictEqual(result.neg, out);
+      assert.deepStrictEqual(Array.from(out.data as Float32Array), [-1, -2, -3].map((v) => v * scale));
+    }
+    await assert.rejects(
+      session.run({ x: new Tensor('float32', x, [3]) }, { neg: new Tensor('float32', new Float32Array(2), [2]) }),
+      /shape|dimension/i,
+    );
+    await assert.rejects(session.run({ x: new Tensor('float32', x, [3]) }, { neg: new Tensor('float32', x, [3]) }), /shares memory/);
+    await session.release();
+  });
 });

@@ -47,11 +47,17 @@ class TreeformerSessionHandler implements InferenceSessionHandler {
     fetches: SessionHandler.FetchesType,
   ): Promise<SessionHandler.ReturnType> {
     const nativeFeeds: Record<string, NativeTensor> = {};
-    for (const [name, value] of Object.entries(feeds)) nativeFeeds[name] = toNativeTensor(name, value);
-    const outputs = await this.session.run(nativeFeeds, Object.keys(fetches));
+    for (const [name, value] of Object.entries(feeds)) nativeFeeds[name] = toNativeTensor(`input '${name}'`, value);
+    // A fetch given as a Tensor is a preallocated output (ORT's own API): it is written in place.
+    const preallocated: Record<string, NativeTensor> = {};
+    for (const [name, value] of Object.entries(fetches)) {
+      if (value !== null) preallocated[name] = toNativeTensor(`preallocated output '${name}'`, value);
+    }
+    const outputs = await this.session.run(nativeFeeds, Object.keys(fetches), preallocated);
     const result: SessionHandler.ReturnType = {};
     for (const [name, t] of Object.entries(outputs)) {
-      result[name] = new Tensor(t.type as Tensor.Type, t.data as Tensor.DataType, t.dims);
+      const given = fetches[name];
+      result[name] = given instanceof Tensor ? given : new Tensor(t.type as Tensor.Type, t.data as Tensor.DataType, t.dims);
     }
     return result;
   }
@@ -64,9 +70,9 @@ class TreeformerSessionHandler implements InferenceSessionHandler {
   endProfiling(): void {}
 }
 
-function toNativeTensor(name: string, value: unknown): NativeTensor {
+function toNativeTensor(what: string, value: unknown): NativeTensor {
   if (!(value instanceof Tensor) || value.location !== 'cpu') {
-    throw new TypeError(`input '${name}' must be a CPU Tensor`);
+    throw new TypeError(`${what} must be a CPU Tensor`);
   }
   return { type: value.type, dims: value.dims, data: value.data as NativeTensor['data'] };
 }

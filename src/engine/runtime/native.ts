@@ -23,7 +23,12 @@ export interface NativeValueMetadata {
 export interface NativeSession {
   readonly inputMetadata: NativeValueMetadata[];
   readonly outputMetadata: NativeValueMetadata[];
-  run(feeds: Record<string, NativeTensor>, outputNames: string[]): Promise<Record<string, NativeTensor>>;
+  /** Outputs in `preallocated` are written in place (their shapes must match) and returned as given. */
+  run(
+    feeds: Record<string, NativeTensor>,
+    outputNames: string[],
+    preallocated?: Record<string, NativeTensor>,
+  ): Promise<Record<string, NativeTensor>>;
   release(): void;
 }
 
