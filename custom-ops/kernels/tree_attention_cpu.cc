@@ -287,6 +287,38 @@ __attribute__((always_inline)) inline void weigh_values(LeafCandidates& c, int64
   }
 }
 
+// Scores of the kQueryTile queries against candidates [j0, j0 + 8·W), in
+// base 2, stored to c.scores; padding lanes (j >= C) get -inf. Each query's
+// running maximum is kept in max8 as the tile is stored.
+template <class Broadcast, int W>
+__attribute__((always_inline)) inline void score_tile(const float* const* q, const float* keys_t, int64_t cap,
+                                                      int64_t D, int64_t j0, int64_t C, float scale_log2e,
+                                                      float* scores, Vec8* max8) {
+  Vec8 acc[kQueryTile][W] = {};
+  for (int64_t d = 0; d < D; ++d) {
+    Vec8 k[W];
+#pragma GCC unroll 2
+    for (int w = 0; w < W; ++w) k[w] = load8(keys_t + d * cap + j0 + 8 * w);
+#pragma GCC unroll 16
+    for (int i = 0; i < kQueryTile; ++i) {
+      const Vec8 qd = Broadcast::splat(q[i] + d);
+#pragma GCC unroll 2
+      for (int w = 0; w < W; ++w) acc[i][w] += qd * k[w];
+    }
+  }
+  const Int8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+#pragma GCC unroll 2
+  for (int w = 0; w < W; ++w) {
+    const Int8 valid = lane + static_cast<int32_t>(j0 + 8 * w) < static_cast<int32_t>(C);
+#pragma GCC unroll 16
+    for (int i = 0; i < kQueryTile; ++i) {
+      const Vec8 s = select8(valid, acc[i][w] * scale_log2e, splat8(-INFINITY));
+      store8(scores + i * cap + j0 + 8 * w, s);
+      max8[i] = select8(s > max8[i], s, max8[i]);
+    }
+  }
+}
+
 // out[i][D] = softmax(scale · K q[i]) V over the gathered candidates
 // (count >= 1), for the kQueryTile queries q[i] (a short tile repeats a query
 // and points its out at c.discard: fixed trip counts keep the accumulators in
@@ -299,33 +331,11 @@ __attribute__((always_inline)) inline void attend_tile(const float* const* q, Le
   float* scores = c.scores.data();
   // Scores are stored in base 2: softmax(scale·s) = 2^(scale·log2e·s - max) / sum.
   const float scale_log2e = static_cast<float>(static_cast<double>(scale) * 1.4426950408889634);
-  const Int8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
   Vec8 max8[kQueryTile];
   for (int i = 0; i < kQueryTile; ++i) max8[i] = splat8(-INFINITY);
-  for (int64_t j0 = 0; j0 < C; j0 += kTile) {
-    Vec8 acc[kQueryTile][2] = {};
-    for (int64_t d = 0; d < D; ++d) {
-      const Vec8 k0 = load8(keys_t + d * cap + j0), k1 = load8(keys_t + d * cap + j0 + 8);
-#pragma GCC unroll 16
-      for (int i = 0; i < kQueryTile; ++i) {
-        const Vec8 qd = Broadcast::splat(q[i] + d);
-        acc[i][0] += qd * k0;
-        acc[i][1] += qd * k1;
-      }
-    }
-    // Each query's running maximum is kept as the tile is stored (padding lanes, j >= C, left out).
-    const Int8 valid0 = lane + static_cast<int32_t>(j0) < static_cast<int32_t>(C);
-    const Int8 valid1 = lane + static_cast<int32_t>(j0 + 8) < static_cast<int32_t>(C);
-#pragma GCC unroll 16
-    for (int i = 0; i < kQueryTile; ++i) {
-      const Vec8 s0 = select8(valid0, acc[i][0] * scale_log2e, splat8(-INFINITY));
-      const Vec8 s1 = select8(valid1, acc[i][1] * scale_log2e, splat8(-INFINITY));
-      store8(scores + i * cap + j0, s0);
-      store8(scores + i * cap + j0 + 8, s1);
-      max8[i] = select8(s0 > max8[i], s0, max8[i]);
-      max8[i] = select8(s1 > max8[i], s1, max8[i]);
-    }
-  }
+  int64_t j0 = 0;
+  for (; j0 + 8 < C; j0 += kTile) score_tile<Broadcast, 2>(q, keys_t, cap, D, j0, C, scale_log2e, scores, max8);
+  if (j0 < C) score_tile<Broadcast, 1>(q, keys_t, cap, D, j0, C, scale_log2e, scores, max8);  // 8 or fewer left
   // Softmax of each query's scores; padding candidates (j >= C) get weight 0.
   float inv[kQueryTile];
   for (int i = 0; i < kQueryTile; ++i) {
