@@ -383,11 +383,11 @@ bool is_valid(const int64_t* mask, int64_t b, int64_t N, int64_t n) { return mas
 // ~1e-16 relative, far below any float32 input's precision).
 inline double margin_double(const float* w, const float* x, double b, int64_t D) {
   double z4[4] = {0.0, 0.0, 0.0, 0.0};
-  int64_t d = 0;
-  for (; d + 4 <= D; d += 4)
+  const int64_t whole = D / 4 * 4;
+  for (int64_t d = 0; d < whole; d += 4)
     for (int k = 0; k < 4; ++k) z4[k] += static_cast<double>(w[d + k]) * static_cast<double>(x[d + k]);
   double z = b + ((z4[0] + z4[1]) + (z4[2] + z4[3]));
-  for (; d < D; ++d) z += static_cast<double>(w[d]) * static_cast<double>(x[d]);
+  for (int64_t d = whole; d < D; ++d) z += static_cast<double>(w[d]) * static_cast<double>(x[d]);
   return z;
 }
 
@@ -455,9 +455,13 @@ inline Vec8 lane_sums8(const Vec8 a[8]) {
 // next node is computed, not branched to (profiled: 4 vectors in lockstep
 // behind a branch on each decision took ~40% of TF at 16k; one at a time with
 // the margin in double ~20%, half of it in the per-vector sums and margins).
-TREEFORMER_SIMD_CLONES
-void route_block(const float* const* x, int count, const float* W_h, const float* Wb_h, const float* w_norm_h,
-                 int64_t D, int depth, int64_t* leaf) {
+// kD > 0 fixes the head dim at compile time, so the dot products unroll
+// (D = 32: ~20% less routing time, one block in L1); kD = 0 reads it from D.
+template <int64_t kD>
+__attribute__((always_inline)) inline void route_block_for(const float* const* x, int count, const float* W_h,
+                                                           const float* Wb_h, const float* w_norm_h,
+                                                           int64_t runtime_D, int depth, int64_t* leaf) {
+  const int64_t D = kD > 0 ? kD : runtime_D;
   const float bound_per_size = 2.0f * static_cast<float>(D + 3) * 5.9604644775390625e-8f;  // 2·(D+3)·2^-24
   const int64_t whole = D / 8 * 8;
   const int groups = (count + 7) / 8;
@@ -507,6 +511,28 @@ void route_block(const float* const* x, int count, const float* W_h, const float
   }
   const int32_t M = (int32_t{1} << depth) - 1;
   for (int i = 0; i < count; ++i) leaf[i] = node[i] - M;
+}
+
+// One instantiation per common head dim (24: the shipped model; 32; 64), each with its SIMD clones.
+#define TREEFORMER_ROUTE_BLOCK(name, kD)                                                                         \
+  TREEFORMER_SIMD_CLONES void name(const float* const* x, int count, const float* W_h, const float* Wb_h,        \
+                                   const float* w_norm_h, int64_t D, int depth, int64_t* leaf) {                 \
+    route_block_for<kD>(x, count, W_h, Wb_h, w_norm_h, D, depth, leaf);                                          \
+  }
+TREEFORMER_ROUTE_BLOCK(route_block_d24, 24)
+TREEFORMER_ROUTE_BLOCK(route_block_d32, 32)
+TREEFORMER_ROUTE_BLOCK(route_block_d64, 64)
+TREEFORMER_ROUTE_BLOCK(route_block_any_d, 0)
+#undef TREEFORMER_ROUTE_BLOCK
+
+void route_block(const float* const* x, int count, const float* W_h, const float* Wb_h, const float* w_norm_h,
+                 int64_t D, int depth, int64_t* leaf) {
+  switch (D) {
+    case 24: return route_block_d24(x, count, W_h, Wb_h, w_norm_h, D, depth, leaf);
+    case 32: return route_block_d32(x, count, W_h, Wb_h, w_norm_h, D, depth, leaf);
+    case 64: return route_block_d64(x, count, W_h, Wb_h, w_norm_h, D, depth, leaf);
+    default: return route_block_any_d(x, count, W_h, Wb_h, w_norm_h, D, depth, leaf);
+  }
 }
 
 // Routes the valid queries and keys of every (b, h) into q_leaf / k_leaf
