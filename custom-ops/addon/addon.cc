@@ -309,6 +309,11 @@ struct Feed {
   Napi::ObjectReference tensor;  // the { type, dims, data } object, returned as is for a preallocated output
   const uint8_t* bytes = nullptr;
   size_t size = 0;
+
+  // Whether [begin, begin + n) shares a byte with this tensor's data.
+  bool overlaps(const uint8_t* begin, size_t n) const {
+    return size && n && begin < bytes + size && bytes < begin + n;
+  }
 };
 
 // Runs a session off the JS thread; the inputs are ORT tensors over the feeds' own bytes.
@@ -378,8 +383,8 @@ class RunWorker : public Napi::AsyncWorker {
   // Hands the output to JS: as an ArrayBuffer over ORT's own memory where the
   // runtime allows external buffers (Node does; Electron's V8 sandbox does
   // not), so the value is released when the buffer is collected; otherwise as
-  // a copy. An output that ORT made a view of an input (Reshape, Identity)
-  // lies in a JS buffer the output must not outlive, so it is copied too.
+  // a copy. An output that is a feed's own tensor (a graph output that is a
+  // graph input) lies in a JS buffer it must not outlive, so it is copied too.
   // Either way `owned` is left empty.
   static Napi::Object ToJs(Napi::Env env, const std::string& name, ValuePtr& owned, const std::vector<Feed>& feeds) {
     OrtValue* value = owned.get();
@@ -402,8 +407,8 @@ class RunWorker : public Napi::AsyncWorker {
     const size_t bytes = count * type->bytes;
     napi_value buffer = nullptr;
     const auto* begin = static_cast<const uint8_t*>(data);
-    bool in_a_feed = false;
-    for (const auto& feed : feeds) in_a_feed |= begin < feed.bytes + feed.size && feed.bytes < begin + bytes;
+    const bool in_a_feed =
+        std::any_of(feeds.begin(), feeds.end(), [&](const Feed& feed) { return feed.overlaps(begin, bytes); });
     auto external = bytes && !in_a_feed ? std::make_unique<ExternalOutput>(ExternalOutput{value, static_cast<int64_t>(bytes)}) : nullptr;
     if (external && napi_create_external_arraybuffer(env, data, bytes, ReleaseExternal, external.get(), &buffer) == napi_ok) {
       external.release();  // the finalizer owns it and the value now
@@ -520,9 +525,7 @@ Napi::Value Session::Run(const Napi::CallbackInfo& info) {
       if (at == output_names.end())
         throw Napi::TypeError::New(env, "preallocated output '" + name + "' is not among the outputs asked for");
       Feed out = ToOrtValue(env, "preallocated output '" + name + "'", given.Get(name));
-      auto overlaps = [&](const Feed& other) {
-        return out.size && other.size && out.bytes < other.bytes + other.size && other.bytes < out.bytes + out.size;
-      };
+      auto overlaps = [&](const Feed& other) { return other.overlaps(out.bytes, out.size); };
       if (std::any_of(inputs.begin(), inputs.end(), overlaps) || std::any_of(preallocated.begin(), preallocated.end(), overlaps))
         throw Napi::RangeError::New(env, "preallocated output '" + name + "' shares memory with an input or another output");
       preallocated[at - output_names.begin()] = std::move(out);
