@@ -102,20 +102,49 @@ inline float hsum8(Vec8 v) {
 // Scalar + vector broadcasts (one vbroadcastss); a {x, x, ...} initializer compiled to a chain of inserts.
 inline Vec8 splat8(float x) { return Vec8{} + x; }
 
+// The two things the AVX2 kernel does in one instruction where GCC's
+// portable vector code takes several:
+// - splat(p): *p in all eight lanes. GCC builds a vector initializer, or
+//   `Vec8{} + x`, from a scalar add and a register shuffle (profiled: those
+//   two per broadcast held the attention loops to ~1/4 of FMA peak), so the
+//   AVX2 kernel broadcasts straight from memory;
+// - max(a, b): lane-wise `a > b ? a : b`, which GCC compiles to a compare and
+//   a blend; vmaxps is that exact function (b where either is NaN).
+struct PortableOps {
+  static Vec8 splat(const float* p) { return Vec8{} + *p; }
+  static Vec8 max(Vec8 a, Vec8 b) { return a > b ? a : b; }
+};
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+struct Avx2Ops {
+  __attribute__((target("arch=x86-64-v3"))) static Vec8 splat(const float* p) {
+    return reinterpret_cast<Vec8>(_mm256_broadcast_ss(p));
+  }
+  __attribute__((target("arch=x86-64-v3"))) static Vec8 max(Vec8 a, Vec8 b) {
+    return reinterpret_cast<Vec8>(_mm256_max_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(b)));
+  }
+};
+#endif
+
 // 2^x for x <= 0 on eight lanes: 2^k · p(r) with k = round(x), r = x - k
 // exact and |r| <= 1/2, p a degree-5 polynomial fitted to 2^r for least
 // maximum relative error (9e-8; ~2e-7 evaluated in float32). The scores are
 // kept in base 2 (the scale carries log2 e), so no multiply by log2 e and no
 // two-part k·ln2 are needed. Below -125 it returns 2^-125 (~2e-38, still a
 // normal float), which cannot matter next to the softmax's largest term, 2^0.
-inline Vec8 exp2_nonpositive(Vec8 x) {
-  x = x < splat8(-125.0f) ? splat8(-125.0f) : x;
-  const Vec8 magic = splat8(12582912.0f);  // 1.5·2^23: adding it rounds to an integer
-  const Vec8 k = (x + magic) - magic;
-  const Vec8 r = x - k;
+template <class Ops>
+__attribute__((always_inline)) inline Vec8 exp2_nonpositive(Vec8 x) {
+  x = Ops::max(x, splat8(-125.0f));
+  // x + 1.5·2^23 rounds x to an integer (the float's unit there is 1); with
+  // 127 more, the low mantissa bits of the sum hold k + 127 in [2, 127], so
+  // the sum's bits shifted up by 23 are 2^k's (the rest shifts out).
+  const Vec8 magic = splat8(12582912.0f + 127.0f);
+  const Vec8 biased = x + magic;
+  const Vec8 r = x - (biased - magic);
   const Vec8 p =
       1.0f + r * (0.69314698f + r * (0.24022242f + r * (0.05550734f + r * (0.00967151f + r * 0.00132647f))));
-  const Int8 bits = (__builtin_convertvector(k, Int8) + 127) << 23;
+  Int8 bits;
+  std::memcpy(&bits, &biased, sizeof bits);
+  bits <<= 23;
   Vec8 two_k;
   std::memcpy(&two_k, &bits, sizeof two_k);
   return p * two_k;
@@ -237,24 +266,9 @@ inline Vec8 select8(Int8 mask, Vec8 a, Vec8 b) {
   return out;
 }
 
-// *p in all eight lanes, one instruction per ISA: GCC builds a vector
-// initializer, or `Vec8{} + x`, from a scalar add and a register shuffle
-// (profiled: those two per broadcast held the attention loops to ~1/4 of FMA
-// peak), so the AVX2 kernel broadcasts straight from memory.
-struct PortableBroadcast {
-  static Vec8 splat(const float* p) { return Vec8{} + *p; }
-};
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-struct Avx2Broadcast {
-  __attribute__((target("arch=x86-64-v3"))) static Vec8 splat(const float* p) {
-    return reinterpret_cast<Vec8>(_mm256_broadcast_ss(p));
-  }
-};
-#endif
-
 // out[i][d0, d0 + 8·W) = inv[i] · sum_j weight[i][j] V[j][d0, ...) for the
 // kQueryTile queries, with their softmax weights in c.scores.
-template <class Broadcast, int W>
+template <class Ops, int W>
 __attribute__((always_inline)) inline void weigh_values(LeafCandidates& c, int64_t d0, const float* inv,
                                                         float* const* out) {
   const int64_t C = c.count, cap = c.capacity, pD = c.padded_D;
@@ -267,7 +281,7 @@ __attribute__((always_inline)) inline void weigh_values(LeafCandidates& c, int64
     for (int w = 0; w < W; ++w) v[w] = load8(values + j * pD + 8 * w);
 #pragma GCC unroll 16
     for (int i = 0; i < kQueryTile; ++i) {
-      const Vec8 p = Broadcast::splat(scores + i * cap + j);
+      const Vec8 p = Ops::splat(scores + i * cap + j);
 #pragma GCC unroll 2
       for (int w = 0; w < W; ++w) acc[i][w] += p * v[w];
     }
@@ -287,13 +301,13 @@ __attribute__((always_inline)) inline void weigh_values(LeafCandidates& c, int64
   }
 }
 
-// Scores of the kQueryTile queries against candidates [j0, j0 + 8·W), in
-// base 2, stored to c.scores; padding lanes (j >= C) get -inf. Each query's
-// running maximum is kept in max8 as the tile is stored.
-template <class Broadcast, int W>
+// Scores q·k of the kQueryTile queries against candidates [j0, j0 + 8·W),
+// stored to c.scores unscaled (the exp pass applies the scale); padding lanes
+// (j >= C, only in the last tile: `last`) get -inf. Each query's running
+// maximum is kept in max8 as the tile is stored.
+template <class Ops, int W, bool last>
 __attribute__((always_inline)) inline void score_tile(const float* const* q, const float* keys_t, int64_t cap,
-                                                      int64_t D, int64_t j0, int64_t C, float scale_log2e,
-                                                      float* scores, Vec8* max8) {
+                                                      int64_t D, int64_t j0, int64_t C, float* scores, Vec8* max8) {
   Vec8 acc[kQueryTile][W] = {};
   for (int64_t d = 0; d < D; ++d) {
     Vec8 k[W];
@@ -301,7 +315,7 @@ __attribute__((always_inline)) inline void score_tile(const float* const* q, con
     for (int w = 0; w < W; ++w) k[w] = load8(keys_t + d * cap + j0 + 8 * w);
 #pragma GCC unroll 16
     for (int i = 0; i < kQueryTile; ++i) {
-      const Vec8 qd = Broadcast::splat(q[i] + d);
+      const Vec8 qd = Ops::splat(q[i] + d);
 #pragma GCC unroll 2
       for (int w = 0; w < W; ++w) acc[i][w] += qd * k[w];
     }
@@ -312,9 +326,9 @@ __attribute__((always_inline)) inline void score_tile(const float* const* q, con
     const Int8 valid = lane + static_cast<int32_t>(j0 + 8 * w) < static_cast<int32_t>(C);
 #pragma GCC unroll 16
     for (int i = 0; i < kQueryTile; ++i) {
-      const Vec8 s = select8(valid, acc[i][w] * scale_log2e, splat8(-INFINITY));
+      const Vec8 s = last ? select8(valid, acc[i][w], splat8(-INFINITY)) : acc[i][w];
       store8(scores + i * cap + j0 + 8 * w, s);
-      max8[i] = select8(s > max8[i], s, max8[i]);
+      max8[i] = Ops::max(s, max8[i]);
     }
   }
 }
@@ -323,46 +337,50 @@ __attribute__((always_inline)) inline void score_tile(const float* const* q, con
 // (count >= 1), for the kQueryTile queries q[i] (a short tile repeats a query
 // and points its out at c.discard: fixed trip counts keep the accumulators in
 // registers).
-template <class Broadcast>
+template <class Ops>
 __attribute__((always_inline)) inline void attend_tile(const float* const* q, LeafCandidates& c, float scale,
                                                        float* const* out) {
   const int64_t D = c.D, C = c.count, cap = c.capacity;
   const float* keys_t = c.keys_t.data();
   float* scores = c.scores.data();
-  // Scores are stored in base 2: softmax(scale·s) = 2^(scale·log2e·s - max) / sum.
-  const float scale_log2e = static_cast<float>(static_cast<double>(scale) * 1.4426950408889634);
   Vec8 max8[kQueryTile];
   for (int i = 0; i < kQueryTile; ++i) max8[i] = splat8(-INFINITY);
   int64_t j0 = 0;
-  for (; j0 + 8 < C; j0 += kTile) score_tile<Broadcast, 2>(q, keys_t, cap, D, j0, C, scale_log2e, scores, max8);
-  if (j0 < C) score_tile<Broadcast, 1>(q, keys_t, cap, D, j0, C, scale_log2e, scores, max8);  // 8 or fewer left
-  // Softmax of each query's scores; padding candidates (j >= C) get weight 0.
+  for (; j0 + kTile < C; j0 += kTile) score_tile<Ops, 2, false>(q, keys_t, cap, D, j0, C, scores, max8);
+  if (j0 + 8 < C) score_tile<Ops, 2, true>(q, keys_t, cap, D, j0, C, scores, max8);  // 9 to 16 left
+  else score_tile<Ops, 1, true>(q, keys_t, cap, D, j0, C, scores, max8);            // 8 or fewer left
+  // Softmax in base 2: softmax(scale·s) = 2^(c·s − c·max) / sum with c = scale·log2 e > 0,
+  // so the maximum of the unscaled scores serves, and c·s − c·max is one FMA.
+  // Padding candidates (j >= C, -inf) get weight 0.
+  const float scale_log2e = static_cast<float>(static_cast<double>(scale) * 1.4426950408889634);
+  const Vec8 c8 = splat8(scale_log2e);
   float inv[kQueryTile];
   for (int i = 0; i < kQueryTile; ++i) {
     float* s = scores + i * cap;
     float max_score = max8[i][0];
     for (int k = 1; k < 8; ++k) max_score = std::max(max_score, max8[i][k]);
+    const Vec8 minus_c_max = splat8(-scale_log2e * max_score);
     Vec8 sum8 = splat8(0.f);
 #pragma GCC unroll 2
     for (int64_t j = 0; j < C; j += 8) {
-      const Vec8 e = exp2_nonpositive(load8(s + j) - max_score);
+      const Vec8 e = exp2_nonpositive<Ops>(load8(s + j) * c8 + minus_c_max);
       store8(s + j, e);
       sum8 += e;
     }
-    inv[i] = 1.f / hsum8(sum8);  // sum >= 1: the best candidate contributes e^0
+    inv[i] = 1.f / hsum8(sum8);  // sum >= 1: the best candidate contributes 2^0 (or nearly: one rounding)
   }
   int64_t d0 = 0;
-  for (; d0 + 8 < D; d0 += kTile) weigh_values<Broadcast, 2>(c, d0, inv, out);
-  if (d0 < D) weigh_values<Broadcast, 1>(c, d0, inv, out);  // 8 dims or fewer left (D = 24: a third less work)
+  for (; d0 + 8 < D; d0 += kTile) weigh_values<Ops, 2>(c, d0, inv, out);
+  if (d0 < D) weigh_values<Ops, 1>(c, d0, inv, out);  // 8 dims or fewer left (D = 24: a third less work)
 }
 
 void attend_tile_portable(const float* const* q, LeafCandidates& c, float scale, float* const* out) {
-  attend_tile<PortableBroadcast>(q, c, scale, out);
+  attend_tile<PortableOps>(q, c, scale, out);
 }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target("arch=x86-64-v3"))) void attend_tile_avx2(const float* const* q, LeafCandidates& c,
                                                                  float scale, float* const* out) {
-  attend_tile<Avx2Broadcast>(q, c, scale, out);
+  attend_tile<Avx2Ops>(q, c, scale, out);
 }
 #endif
 
@@ -541,7 +559,9 @@ void route_queries_and_keys(const Dims& dims, const AttentionInputs& in, const A
                             const ParallelFor& parallel_for) {
   const std::vector<float> w_norm = node_norms(dims, in.W);
   const int64_t chunks = (dims.N + kRouteChunk - 1) / kRouteChunk;
-  parallel_for(static_cast<size_t>(dims.B * dims.H * chunks), [&](size_t task) {
+  const size_t tasks = static_cast<size_t>(dims.B * dims.H * chunks);
+  // Claimed one at a time, not split in fixed halves: a worker that starts late takes fewer.
+  run_on_workers(parallel_for, worker_count(static_cast<int64_t>(tasks), 0), tasks, [&](size_t, size_t task) {
     const int64_t bh = static_cast<int64_t>(task) / chunks, chunk = static_cast<int64_t>(task) % chunks;
     const int64_t b = bh / dims.H, h = bh % dims.H;
     const float* W_h = in.W + h * dims.M * dims.D;
@@ -585,13 +605,14 @@ class LeafBuckets {
   static double bytes(int64_t BH, int64_t N, int64_t L) {
     return 4.0 * static_cast<double>(BH) * static_cast<double>(L + 1 + N);
   }
+  // Left uninitialised: build() writes every entry that is read.
   LeafBuckets(int64_t BH, int64_t N, int64_t L)
-      : N_(N), L_(L), start_(static_cast<size_t>(BH * (L + 1))), order_(static_cast<size_t>(BH * N)) {}
+      : N_(N), L_(L), start_(new int32_t[static_cast<size_t>(BH * (L + 1))]), order_(new int32_t[static_cast<size_t>(BH * N)]) {}
 
   // Counting sort of head bh's leaves; no allocation.
   void build(int64_t bh, const int64_t* leaf) {
-    int32_t* s = start_.data() + bh * (L_ + 1);
-    int32_t* o = order_.data() + bh * N_;
+    int32_t* s = start_.get() + bh * (L_ + 1);
+    int32_t* o = order_.get() + bh * N_;
     std::fill(s, s + L_ + 1, 0);
     for (int64_t n = 0; n < N_; ++n)
       if (leaf[n] >= 0) ++s[leaf[n] + 1];
@@ -602,14 +623,14 @@ class LeafBuckets {
     std::memmove(s + 1, s, static_cast<size_t>(L_) * sizeof(int32_t));
     s[0] = 0;
   }
-  const int32_t* start(int64_t bh) const { return start_.data() + bh * (L_ + 1); }
-  const int32_t* order(int64_t bh) const { return order_.data() + bh * N_; }
+  const int32_t* start(int64_t bh) const { return start_.get() + bh * (L_ + 1); }
+  const int32_t* order(int64_t bh) const { return order_.get() + bh * N_; }
   int64_t size(int64_t bh, int64_t l) const { return start(bh)[l + 1] - start(bh)[l]; }
 
  private:
   int64_t N_, L_;
-  std::vector<int32_t> start_;  // [BH, L + 1]
-  std::vector<int32_t> order_;  // [BH, N]; the first start(bh)[L] of each row are used
+  std::unique_ptr<int32_t[]> start_;  // [BH, L + 1]
+  std::unique_ptr<int32_t[]> order_;  // [BH, N]; the first start(bh)[L] of each row are used
 };
 
 // Leaf groups per (b, h) in attend_by_leaf: the tasks are (b, h, group).
@@ -621,23 +642,21 @@ int64_t leaf_groups(int64_t L) { return (L + leaves_per_task(L) - 1) / leaves_pe
 using GatherShared = std::function<void(int64_t bh, LeafCandidates& c)>;
 using GatherLeaf = std::function<void(int64_t bh, int64_t l, LeafCandidates& c)>;
 
-// Scratch of attend_by_leaf when no leaf has more than `most_candidates`.
+// Scratch of attend_by_leaf, its query buckets included, when no leaf has more than `most_candidates`.
 double attend_scratch_bytes(const Dims& dims, int64_t most_candidates) {
   const int64_t BH = dims.B * dims.H, L = dims.leaves();
   return LeafBuckets::bytes(BH, dims.N, L) +
          worker_scratch_bound(BH * leaf_groups(L), LeafCandidates::bytes(dims.D, most_candidates));
 }
 
-// The shared second half of both attention kinds: bucket queries by leaf, then
-// per (b, h, group of leaves) gather the shared candidates once and each
-// leaf's own once, and attend. No leaf may have more than `most_candidates`.
+// The shared second half of both attention kinds, given the queries bucketed
+// by leaf: per (b, h, group of leaves) gather the shared candidates once and
+// each leaf's own once, and attend. No leaf may have more than `most_candidates`.
 void attend_by_leaf(const Dims& dims, const AttentionInputs& in, const AttentionOutputs& out,
-                    const ParallelFor& parallel_for, int64_t most_candidates, const GatherShared& gather_shared,
-                    const GatherLeaf& gather_leaf) {
+                    const ParallelFor& parallel_for, const LeafBuckets& queries, int64_t most_candidates,
+                    const GatherShared& gather_shared, const GatherLeaf& gather_leaf) {
   static const AttendTile attend = attend_tile_for_this_cpu();
   const int64_t N = dims.N, D = dims.D, L = dims.leaves(), BH = dims.B * dims.H;
-  LeafBuckets queries(BH, N, L);
-  parallel_for(static_cast<size_t>(BH), [&](size_t bh) { queries.build(static_cast<int64_t>(bh), out.q_leaf + bh * N); });
 
   const int64_t per_task = leaves_per_task(L), groups = leaf_groups(L), tasks = BH * groups;
   std::vector<LeafCandidates> candidates(worker_count(tasks, LeafCandidates::bytes(D, most_candidates)));
@@ -665,8 +684,9 @@ void attend_by_leaf(const Dims& dims, const AttentionInputs& in, const Attention
           o[i] = i < nq ? out.out + row * D : c.discard.data();
         }
         // The next tile's query and output rows are scattered over Q and out:
-        // start their cache misses now (one-thread TF at 16k ~8% faster, A/B).
-        for (int32_t next = qi + kQueryTile; next < std::min<int32_t>(qi + 2 * kQueryTile, q_start[l + 1]); ++next) {
+        // start their cache misses now (one-thread TF at 16k ~8% faster, A/B),
+        // also for the first tile of the task's next leaf (~2% more).
+        for (int32_t next = qi + kQueryTile; next < std::min<int32_t>(qi + 2 * kQueryTile, q_start[leaf_end]); ++next) {
           const int64_t row = bh * N + q_order[next];
           for (int64_t d = 0; d < D; d += 16) {
             __builtin_prefetch(in.Q + row * D + d);
@@ -691,7 +711,9 @@ void tree_route(const Dims& dims, const float* X, const float* W, const float* W
                 const ParallelFor& parallel_for) {
   const std::vector<float> w_norm = node_norms(dims, W);
   const int64_t chunks = (dims.N + kRouteChunk - 1) / kRouteChunk;
-  parallel_for(static_cast<size_t>(dims.B * dims.H * chunks), [&](size_t task) {
+  const size_t tasks = static_cast<size_t>(dims.B * dims.H * chunks);
+  // Claimed one at a time, not split in fixed halves: a worker that starts late takes fewer.
+  run_on_workers(parallel_for, worker_count(static_cast<int64_t>(tasks), 0), tasks, [&](size_t, size_t task) {
     const int64_t bh = static_cast<int64_t>(task) / chunks, chunk = static_cast<int64_t>(task) % chunks;
     const int64_t h = bh % dims.H;
     const int64_t end = std::min(dims.N, (chunk + 1) * kRouteChunk);
@@ -711,8 +733,13 @@ void tree_fine_attention(const Dims& dims, const AttentionInputs& in, const Atte
   const int64_t G = std::min(in.num_global, N);
   const int64_t BH = dims.B * H;
   route_queries_and_keys(dims, in, out, parallel_for);
-  LeafBuckets keys(BH, N, L);
-  parallel_for(static_cast<size_t>(BH), [&](size_t bh) { keys.build(static_cast<int64_t>(bh), out.k_leaf + bh * N); });
+  // Queries and keys bucketed in one parallel section (2·BH tasks, not two sections of BH).
+  LeafBuckets queries(BH, N, L), keys(BH, N, L);
+  run_on_workers(parallel_for, worker_count(2 * BH, 0), static_cast<size_t>(2 * BH), [&](size_t, size_t task) {
+    const int64_t bh = static_cast<int64_t>(task) / 2;
+    if (task % 2 == 0) queries.build(bh, out.q_leaf + bh * N);
+    else keys.build(bh, out.k_leaf + bh * N);
+  });
   int64_t most_keys = 0;
   for (int64_t bh = 0; bh < BH; ++bh)
     for (int64_t l = 0; l < L; ++l) most_keys = std::max(most_keys, keys.size(bh, l));
@@ -720,7 +747,7 @@ void tree_fine_attention(const Dims& dims, const AttentionInputs& in, const Atte
   // Valid globals are shared by every leaf; a leaf's own keys then skip
   // them (a key's position list is ascending, so they come first).
   attend_by_leaf(
-      dims, in, out, parallel_for, 1 + G + most_keys,
+      dims, in, out, parallel_for, queries, 1 + G + most_keys,
       [&](int64_t bh, LeafCandidates& c) {
         const int64_t b = bh / H, h = bh % H;
         c.add(in.sink_k + h * D, in.sink_v + h * D);
@@ -751,11 +778,13 @@ void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const At
   std::vector<float> key_mean(static_cast<size_t>(B * H * nodes * D));
   std::vector<float> value_mean(key_mean.size());
   std::vector<int64_t> count(static_cast<size_t>(B * H * nodes));
+  LeafBuckets queries(B * H, N, dims.leaves());
   {
     const size_t sums_per_worker = static_cast<size_t>(2 * nodes * D);
     std::vector<std::unique_ptr<double[]>> sums(worker_count(B * H, 8.0 * static_cast<double>(sums_per_worker)));
     for (auto& s : sums) s.reset(new double[sums_per_worker]);
     run_on_workers(parallel_for, sums.size(), static_cast<size_t>(B * H), [&](size_t worker, size_t bh) {
+      queries.build(static_cast<int64_t>(bh), out.q_leaf + bh * N);
       int64_t* c = count.data() + bh * nodes;
       double* ksum = sums[worker].get();
       double* vsum = ksum + nodes * D;
@@ -793,7 +822,7 @@ void tree_coarse_attention(const Dims& dims, const AttentionInputs& in, const At
   }  // the sums are freed before the attention
 
   attend_by_leaf(
-      dims, in, out, parallel_for, 1 + G + dims.depth + 1,
+      dims, in, out, parallel_for, queries, 1 + G + dims.depth + 1,
       [&](int64_t bh, LeafCandidates& c) {
         const int64_t b = bh / H, h = bh % H;
         c.add(in.sink_k + h * D, in.sink_v + h * D);
