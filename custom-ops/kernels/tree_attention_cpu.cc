@@ -227,29 +227,42 @@ inline void transpose8(Vec8 r[8]) {
   }
 }
 
+// Starts the cache misses of row[0, n): every 64 bytes, and its last float, so a
+// row that does not start on a cache line (JS typed arrays start 16 bytes in)
+// has its last line fetched too.
+template <int kWrite = 0>
+inline void prefetch_row(const float* row, int64_t n) {
+  for (int64_t d = 0; d < n; d += 16) __builtin_prefetch(row + d, kWrite);
+  __builtin_prefetch(row + n - 1, kWrite);
+}
+
 TREEFORMER_SIMD_CLONES
 void LeafCandidates::add_rows(const float* K, const float* V, const int32_t* order, int32_t n) {
   if (count + n > capacity)
     throw std::logic_error("tree attention: a leaf has more candidates than its scratch was sized for");
   int32_t i = 0;
-  if (D % 8 == 0)
+  // Locals: the stores below could alias the members.
+  const int64_t dims = D, cap = capacity, pd = padded_D, first = count;
+  float* const kt = keys_t.data();
+  float* const vals = values.data();
+  if (dims % 8 == 0)
     for (; i + 8 <= n; i += 8) {
-      for (int64_t d0 = 0; d0 < D; d0 += 8) {
+      // Rows 8 to 16 ahead, far apart in memory: their cache misses overlap the blocks before them.
+      for (int k = 8; k < 16 && i + k < n; ++k) {
+        prefetch_row(K + order[i + k] * dims, dims);
+        prefetch_row(V + order[i + k] * dims, dims);
+      }
+      for (int64_t d0 = 0; d0 < dims; d0 += 8) {
         Vec8 r[8];
-        for (int k = 0; k < 8; ++k) r[k] = load8(K + order[i + k] * D + d0);
+        for (int k = 0; k < 8; ++k) r[k] = load8(K + order[i + k] * dims + d0);
         transpose8(r);
-        for (int k = 0; k < 8; ++k) store8(keys_t.data() + (d0 + k) * capacity + count + i, r[k]);
+        for (int k = 0; k < 8; ++k) store8(kt + (d0 + k) * cap + first + i, r[k]);
       }
       for (int k = 0; k < 8; ++k) {
-        const float* v = V + order[i + k] * D;
-        float* row = values.data() + (count + i + k) * padded_D;
-        for (int64_t d = 0; d < D; d += 8) store8(row + d, load8(v + d));
+        const float* v = V + order[i + k] * dims;
+        float* row = vals + (first + i + k) * pd;
+        for (int64_t d = 0; d < dims; d += 8) store8(row + d, load8(v + d));
       }
-      if (i + 16 <= n)  // the next eight rows, far apart in memory: their cache misses overlap this block
-        for (int k = 8; k < 16; ++k) {
-          __builtin_prefetch(K + order[i + k] * D);
-          __builtin_prefetch(V + order[i + k] * D);
-        }
     }
   count += i;
   for (; i < n; ++i) add(K + order[i] * D, V + order[i] * D);
@@ -688,10 +701,8 @@ void attend_by_leaf(const Dims& dims, const AttentionInputs& in, const Attention
         // also for the first tile of the task's next leaf (~2% more).
         for (int32_t next = qi + kQueryTile; next < std::min<int32_t>(qi + 2 * kQueryTile, q_start[leaf_end]); ++next) {
           const int64_t row = bh * N + q_order[next];
-          for (int64_t d = 0; d < D; d += 16) {
-            __builtin_prefetch(in.Q + row * D + d);
-            __builtin_prefetch(out.out + row * D + d, 1);
-          }
+          prefetch_row(in.Q + row * D, D);
+          prefetch_row<1>(out.out + row * D, D);
         }
         attend(q, c, in.scale, o);
       }
