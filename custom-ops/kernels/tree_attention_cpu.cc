@@ -500,6 +500,8 @@ __attribute__((always_inline)) inline void route_block_for(const float* const* x
   Vec8 x_norm[kRouteBlock / 8];
   int32_t node[kRouteBlock];  // the node, until the last level
   for (int i = 0; i < groups * 8; ++i) {
+    // The rows are read here for the first time: start the misses of those 32 on.
+    if (i + 32 < count) prefetch_row(x[i + 32], D);
     xs[i] = x[std::min(i, count - 1)];
     x_norm[i / 8][i % 8] = static_cast<float>(inflated_norm(xs[i], D));
     node[i] = 0;
