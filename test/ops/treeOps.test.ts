@@ -133,6 +133,34 @@ describe('ai.treeformer ops vs the float64 reference', function () {
           }
         });
       });
+
+      // The kernel writes rows of whole cache lines (D % 16 == 0) into a 64-byte aligned output,
+      // ORT's own, with streaming stores, and any other output with plain ones. An output
+      // preallocated one float into a buffer is off a cache line: the same inputs there must give
+      // the same bits, and both the reference.
+      it('the same output into its own memory and into memory off a cache line', async () => {
+        const c: Case = { name: 'aligned vs not', dims: { B: 1, H: 2, N: 1000, D: 32, M: 15 }, lengths: [900], numGlobal: 2 };
+        const x = inputsFor(c, 77);
+        const session = await sessionFor(c);
+        const own = await session.run(feedsFor(x, c.dims));
+        const { B, H, N, D } = c.dims;
+        const shifted = new Float32Array(B * H * N * D + 1).fill(NaN).subarray(1);
+        const fetches = {
+          out: new Tensor('float32', shifted, [B, H, N, D]),
+          q_leaf: new Tensor('int64', new BigInt64Array(B * H * N), [B, H, N]),
+          k_leaf: new Tensor('int64', new BigInt64Array(B * H * N), [B, H, N]),
+        };
+        const placed = await session.run(feedsFor(x, c.dims), fetches);
+        assert.strictEqual(placed.out.data, shifted);
+        const ownOut = own.out.data as Float32Array;
+        for (let i = 0; i < ownOut.length; i++) {
+          if (!Object.is(shifted[i], ownOut[i])) assert.fail(`out[${i}]: ${shifted[i]} off a cache line, ${ownOut[i]} in ORT's memory`);
+        }
+        const reference = op === 'TreeFineAttention' ? referenceFine : referenceCoarse;
+        const expected = reference(x, c.dims, { numGlobal: c.numGlobal });
+        const err = relativeError(ownOut, expected.out);
+        assert.ok(err <= 1e-5, `relative error ${err.toExponential(2)} > 1e-5`);
+      });
     });
   }
 
