@@ -239,8 +239,8 @@ inline void transpose8(Vec8 r[8]) {
 }
 
 // Starts the cache misses of row[0, n): every 64 bytes, and its last float, so a
-// row that does not start on a cache line (JS typed arrays start 16 bytes in)
-// has its last line fetched too.
+// row that does not start on a cache line (inputs are read in place, wherever
+// the caller's memory starts) has its last line fetched too.
 template <int kWrite = 0>
 inline void prefetch_row(const float* row, int64_t n) {
   for (int64_t d = 0; d < n; d += 16) __builtin_prefetch(row + d, kWrite);
