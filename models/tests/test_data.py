@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from models.treeformer.data import (CANDIDATES_FILE, EXAMPLE_ROW, EXAMPLES_FILE, GroupBatches, Layout, ShardError,
+from models.treeformer.data import (CANDIDATES_FILE, EXAMPLE_ROW, EXAMPLES_FILE, MAX_CHUNKS, GroupBatches, Layout,
+                                    ShardError,
                                     ShardSplit, question_side, read_vocabulary_info, write_synthetic_data,
                                     write_synthetic_split)
 
@@ -60,6 +61,27 @@ def test_a_group_holds_the_answer_in_its_first_window_only(split):
         assert int(swapped['start']) == 0 and int(swapped['end']) == 0
         assert swapped['input_ids'][8:].tolist() == first['input_ids'][8:].tolist()
         assert swapped['input_ids'][:8].tolist() != first['input_ids'][:8].tolist()
+
+
+def test_a_group_carries_its_candidate_chunks_gold_first(split):
+    layout = Layout(seq_len=72, question_len=8)
+    batches = GroupBatches(split, layout, group_size=3, seed=0)
+    for ex in split.examples[:30]:
+        first, same_file, swapped = batches.group(ex)
+        assert first['chunks'].shape == (MAX_CHUNKS, 2)
+        # the gold chunk (here the answer span) first, as input positions
+        assert first['chunks'][0].tolist() == [int(first['start']), int(first['end'])]
+        doc, to_shown = split.shown(ex)
+        for row in (first, same_file, swapped):
+            for f, l in row['chunks'].tolist():
+                if f < 0:
+                    assert l < 0
+                    continue
+                assert 8 <= f <= l < 72
+                shown = row['input_ids'][f:l + 1].tolist()
+                assert any(shown == doc[to_shown(a):to_shown(b) + 1].tolist() for a, b, _ in ex.candidates)
+        # the other question's window carries the same chunks: there the gold chunk is a negative
+        assert swapped['chunks'].tolist() == first['chunks'].tolist()
 
 
 def test_batches_are_groups_of_equal_length(split):

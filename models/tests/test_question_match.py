@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from models.treeformer.data import MATCH_CLASSES_FILE, ShardError, TokenExample, read_match_classes, word_rarity
-from models.treeformer.model import SpanOutput, Treeformer, TreeformerConfig, locate_loss
+from models.treeformer.model import SpanOutput, Treeformer, TreeformerConfig, chunk_rank_loss, locate_loss
 from models.treeformer.train import CheckpointMismatch, get_config, load_initial_weights, train
 
 
@@ -162,3 +162,18 @@ def test_locate_loss_is_minus_the_log_share_of_the_evidence_on_the_gold_span():
     assert float(evidence.grad[1].abs().sum()) == 0.0
     nothing = locate_loss(out, start, end, torch.tensor([False, True]))
     assert float(nothing) == 0.0
+
+
+def test_chunk_rank_loss_is_the_cross_entropy_of_the_gold_chunk_among_the_groups_chunks():
+    evidence = torch.tensor([[-1e4, 1.0, 0.0, 2.0, 0.0], [-1e4, 0.0, 3.0, 0.0, 0.0]], requires_grad=True)
+    out = SpanOutput(start_logits=None, end_logits=None, leaf_ids=None, balance=None, relevance_evidence=evidence)
+    none = [-1, -1]
+    chunks = torch.tensor([[[1, 2], [3, 4], none], [[2, 2], none, none]])  # one group of two rows
+    loss = chunk_rank_loss(out, chunks, group_size=2)
+    gold = np.log(np.exp(1) + np.exp(0))
+    others = [np.log(np.exp(2) + np.exp(0)), 3.0]
+    expected = -(gold - np.log(np.exp(gold) + sum(np.exp(o) for o in others)))
+    assert float(loss) == pytest.approx(expected, rel=1e-5)
+    loss.backward()
+    assert evidence.grad[0, 1] < 0 and evidence.grad[0, 3] > 0 and evidence.grad[1, 2] > 0  # gold up, the rest down
+    assert float(evidence.grad[0, 0]) == 0.0  # off every chunk

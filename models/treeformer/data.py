@@ -38,7 +38,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -198,9 +198,15 @@ def question_side(question: np.ndarray, layout: Layout) -> Tuple[np.ndarray, np.
     return ids, mask
 
 
+# Candidate chunks a window's input carries for the chunk ranking loss (the rest is padding, -1).
+MAX_CHUNKS = 8
+
+
 def build_input(question: np.ndarray, window: np.ndarray, layout: Layout,
-                target: Optional[Tuple[int, int]] = None) -> Dict[str, np.ndarray]:
-    """One input of exactly layout.seq_len positions; `target`: the answer in window positions, None = no answer."""
+                target: Optional[Tuple[int, int]] = None,
+                chunks: Sequence[Tuple[int, int]] = ()) -> Dict[str, np.ndarray]:
+    """One input of exactly layout.seq_len positions; `target`: the answer in window positions, None = no answer;
+    `chunks`: candidate chunks in window positions (first, last), at most MAX_CHUNKS kept, as input positions."""
     q_ids, q_mask = question_side(question, layout)
     ids = np.full(layout.seq_len, layout.pad_id, dtype=np.int64)
     mask = np.zeros(layout.seq_len, dtype=np.int64)
@@ -210,8 +216,11 @@ def build_input(question: np.ndarray, window: np.ndarray, layout: Layout,
     ids[G:G + len(window)] = window
     mask[G:G + len(window)] = 1
     start, end = (G + target[0], G + target[1]) if target is not None else (0, 0)
+    spans = np.full((MAX_CHUNKS, 2), -1, dtype=np.int64)
+    for i, (first, last) in enumerate(list(chunks)[:MAX_CHUNKS]):
+        spans[i] = (G + first, G + last)
     return {'input_ids': ids, 'segment_ids': segments, 'attention_mask': mask,
-            'start': np.int64(start), 'end': np.int64(end)}
+            'start': np.int64(start), 'end': np.int64(end), 'chunks': spans}
 
 
 def window_with(doc_len: int, a: int, e: int, W: int, rng: np.random.Generator) -> int:
@@ -248,7 +257,18 @@ class GroupBatches:
         doc, to_shown = self.split.shown(ex)
         a, e = to_shown(ex.answer[0]), to_shown(ex.answer[1])
         s = window_with(len(doc), a, e, W, rng)
-        samples = [build_input(ex.question, doc[s:s + W], self.layout, (a - s, e - s))]
+        # Candidate chunks (shown, not cut) in shown positions: the gold chunk first, then the negatives.
+        shown = [(to_shown(c[0]), to_shown(c[1]), c[2]) for c in ex.candidates
+                 if not any(c[0] < cb and ca <= c[1] for ca, cb in ex.cuts)]
+        gold = next(((f, l) for f, l, k in shown if k == CANDIDATE_GOLD and f <= a and e <= l), (a, e))
+        others = [(f, l) for f, l, k in shown if k != CANDIDATE_GOLD]
+
+        def inside(start: int, spans: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+            return [(f - start, l - start) for f, l in spans if start <= f and l < start + W]
+
+        answer_chunks = inside(s, [gold]) or [(a - s, e - s)]
+        answer_chunks += inside(s, others)
+        samples = [build_input(ex.question, doc[s:s + W], self.layout, (a - s, e - s), answer_chunks)]
         negatives = [c for c in ex.candidates if c[2] == CANDIDATE_LEXICAL]
         negatives += [c for c in ex.candidates if c[2] == CANDIDATE_RANDOM]
         for c in negatives:
@@ -257,12 +277,13 @@ class GroupBatches:
             centre = to_shown((c[0] + c[1]) // 2)
             start = window_avoiding(len(doc), a, e, centre, W)
             if start is not None:
-                samples.append(build_input(ex.question, doc[start:start + W], self.layout))
+                samples.append(build_input(ex.question, doc[start:start + W], self.layout,
+                                           chunks=inside(start, others)))
         while len(samples) < self.group_size:  # window 0 under another document's question
             other = self.examples[int(rng.integers(len(self.examples)))]
             if other.doc_start == ex.doc_start and len(self.examples) > 1:
                 continue
-            samples.append(build_input(other.question, doc[s:s + W], self.layout))
+            samples.append(build_input(other.question, doc[s:s + W], self.layout, chunks=answer_chunks))
         return samples
 
     def next(self, groups: int) -> Dict[str, torch.Tensor]:

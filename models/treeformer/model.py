@@ -789,6 +789,24 @@ def locate_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor, rows: t
     return (torch.logsumexp(ev, dim=-1) - inside).mean()
 
 
+def chunk_rank_loss(out: SpanOutput, chunks: torch.Tensor, group_size: int) -> torch.Tensor:
+    """Listwise cross-entropy over the candidate chunks of each group of
+    `group_size` rows, each scored as the engine scores a chunk: the
+    log-sum-exp of the relevance evidence over its tokens. chunks [B,K,2]
+    (first, last input positions; -1 = none); in each group, row 0's chunk 0
+    is the gold chunk, every other chunk a negative: the best lexical
+    matches of the same file that are not gold, random chunks, and the gold
+    chunk under another question. This is the model-alone ranker's choice
+    among the lexical candidates, which locate_loss (every token of one
+    window) and relevance_loss (whole windows) only approach."""
+    ev = out.relevance_evidence  # [B,N]
+    pos = torch.arange(ev.shape[1], device=ev.device)
+    on_chunk = (pos >= chunks[..., 0:1]) & (pos <= chunks[..., 1:2])  # [B,K,N]
+    scores = torch.logsumexp(ev[:, None, :].masked_fill(~on_chunk, NEG_LOGIT), dim=-1)  # [B,K]
+    scores = scores.masked_fill(chunks[..., 0] < 0, NEG_LOGIT).reshape(-1, group_size * chunks.shape[1])
+    return F.cross_entropy(scores, torch.zeros(len(scores), dtype=torch.long, device=ev.device))
+
+
 def relevance_loss(out: SpanOutput, group_size: int) -> torch.Tensor:
     """Listwise cross-entropy: in each group of `group_size` consecutive rows, row 0 holds the answer."""
     logits = out.relevance_logit.view(-1, group_size)  # [groups, K]

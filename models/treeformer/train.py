@@ -42,7 +42,7 @@ import torch
 
 from .data import (GroupBatches, Layout, ShardSplit, fixed_groups, read_match_classes, read_vocabulary_info,
                    word_rarity, write_synthetic_data)
-from .model import TREE_KINDS, Treeformer, TreeformerConfig, locate_loss, relevance_loss, span_loss
+from .model import TREE_KINDS, Treeformer, TreeformerConfig, chunk_rank_loss, locate_loss, relevance_loss, span_loss
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT / 'models' / 'data'
@@ -69,6 +69,7 @@ class TrainConfig:
     step_tokens: int = 12288  # tokens a step; questions a step = step_tokens // (group_size * seq_len), at least 1
     relevance_weight: float = 1.0
     locate_weight: float = 0.0  # weight of model.locate_loss (where in its window the evidence puts the answer)
+    chunk_weight: float = 0.0  # weight of model.chunk_rank_loss (the gold chunk over the file's lexical candidates)
     lr: float = 1e-3
     weight_decay: float = 0.01
     warmup_steps: int = 50
@@ -111,6 +112,7 @@ CONFIGS: Dict[str, TrainConfig] = {
                                question_len=8, attention='tc', max_window=512, question_match=True, match_rarity=True),
         levels=[Level('tc', steps=12), Level('tf+tc', steps=12)],
         seq_len=64, group_size=2, step_tokens=512, lr=3e-3, warmup_steps=5, data='synthetic', val_groups=16, locate_weight=1.0,
+        chunk_weight=1.0,
         extrapolation_lengths=(128,), log_every_s=0.0, checkpoint_every_s=5.0, threads=1),
     # The base of the shipped reader (reader v2, 120 min): a curriculum from 1k
     # to 4k tokens a sample, level 1 TC (dense gradients teach the trees), then
@@ -134,6 +136,10 @@ CONFIGS: Dict[str, TrainConfig] = {
     # weighted by the word's rarity (as BM25 weighs it).
     'ship-locate': TrainConfig(name='ship-locate', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
                                levels=[Level('tf+tc', minutes=80)], locate_weight=1.0),
+    # ship-locate's weights (--init) trained on with the chunk ranking loss:
+    # the choice the model-alone ranker makes among a file's lexical candidates.
+    'ship-rank': TrainConfig(name='ship-rank', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
+                             levels=[Level('tf+tc', minutes=60)], locate_weight=1.0, chunk_weight=1.0),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
@@ -436,7 +442,8 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
             return state['level_tokens'] / level.tokens
         return state['level_step'] / level.steps
     n_leaves = 2 ** cfg.model.tree_depth
-    window = {'loss': 0.0, 'relevance': 0.0, 'locate': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0, 'seconds': 0.0}
+    window = {'loss': 0.0, 'relevance': 0.0, 'locate': 0.0, 'chunk': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0,
+              'seconds': 0.0}
     last_log = last_ckpt = time.monotonic()
     while progress() < 1.0:
         t0 = time.monotonic()
@@ -450,6 +457,9 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
         locate = locate_loss(out, batch['start'], batch['end'], rows) if cfg.locate_weight else None
         if locate is not None:
             total = total + cfg.locate_weight * locate
+        chunk = chunk_rank_loss(out, batch['chunks'], cfg.group_size) if cfg.chunk_weight else None
+        if chunk is not None:
+            total = total + cfg.chunk_weight * chunk
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -465,6 +475,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
         window['loss'] += float(loss)
         window['relevance'] += float(relevance)
         window['locate'] += float(locate) if locate is not None else 0.0
+        window['chunk'] += float(chunk) if chunk is not None else 0.0
         window['balance'] += float(out.balance)
         window['steps'] += 1
         window['tokens'] += tokens
@@ -476,6 +487,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
                       'progress': round(min(progress(), 1.0), 4), 'loss': window['loss'] / window['steps'],
                       'relevance_loss': window['relevance'] / window['steps'],
                       'locate_loss': window['locate'] / window['steps'],
+                      'chunk_loss': window['chunk'] / window['steps'],
                       'balance': window['balance'] / window['steps'],
                       'tokens_per_s': window['tokens'] / window['seconds'], 'lr': optimizer.param_groups[0]['lr']}
             if out.leaf_ids is not None and level.attention in TREE_KINDS:
