@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -111,10 +112,11 @@ int main(int argc, char** argv) {
   Floats out_a(qkv, 0), out_b(qkv, 0);
   std::vector<int64_t> q_a(static_cast<size_t>(H * N)), k_a(q_a.size()), q_b(q_a.size()), k_b(q_a.size());
 
-  Pool pool;
+  // No pool for one thread: its spinning worker would share the machine with the measurement.
+  std::unique_ptr<Pool> pool(threads > 1 ? new Pool : nullptr);
   std::function<void(size_t, const std::function<void(size_t)>&)> parallel_for =
       [&](size_t count, const std::function<void(size_t)>& task) {
-        if (threads > 1) pool.run(count, task);
+        if (pool) pool->run(count, task);
         else for (size_t i = 0; i < count; ++i) task(i);
       };
 
