@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from models.treeformer.data import MATCH_CLASSES_FILE, ShardError, TokenExample, read_match_classes, word_rarity
-from models.treeformer.model import SpanOutput, Treeformer, TreeformerConfig, chunk_rank_loss, locate_loss
+from models.treeformer.model import NEG_LOGIT, SpanOutput, Treeformer, TreeformerConfig, chunk_rank_loss, chunk_scores, locate_loss
 from models.treeformer.train import CheckpointMismatch, get_config, load_initial_weights, train
 
 
@@ -169,11 +169,19 @@ def test_chunk_rank_loss_is_the_cross_entropy_of_the_gold_chunk_among_the_groups
     out = SpanOutput(start_logits=None, end_logits=None, leaf_ids=None, balance=None, relevance_evidence=evidence)
     none = [-1, -1]
     chunks = torch.tensor([[[1, 2], [3, 4], none], [[2, 2], none, none]])  # one group of two rows
+    # Chunks shorter than top_tokens score the mean of all their tokens.
     loss = chunk_rank_loss(out, chunks, group_size=2)
-    gold = np.log(np.exp(1) + np.exp(0))
-    others = [np.log(np.exp(2) + np.exp(0)), 3.0]
+    gold, others = 0.5, [1.0, 3.0]
     expected = -(gold - np.log(np.exp(gold) + sum(np.exp(o) for o in others)))
     assert float(loss) == pytest.approx(expected, rel=1e-5)
     loss.backward()
     assert evidence.grad[0, 1] < 0 and evidence.grad[0, 3] > 0 and evidence.grad[1, 2] > 0  # gold up, the rest down
     assert float(evidence.grad[0, 0]) == 0.0  # off every chunk
+
+
+def test_chunk_scores_average_the_top_tokens_of_each_chunk():
+    evidence = torch.tensor([[-1e4, 1.0, 4.0, 2.0, 0.0]])
+    chunks = torch.tensor([[[1, 4], [2, 2], [-1, -1]]])
+    assert chunk_scores(evidence, chunks, top_tokens=2)[0].tolist() == [3.0, 4.0, NEG_LOGIT]
+    assert chunk_scores(evidence, chunks, top_tokens=1)[0, 0] == 4.0
+    assert chunk_scores(evidence, chunks, top_tokens=32)[0, 0] == pytest.approx(7.0 / 4)

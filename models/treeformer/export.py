@@ -42,7 +42,7 @@ import torch
 from onnx import helper, numpy_helper
 
 from .data import Layout, question_side
-from .model import NEG_LOGIT, TREE_KINDS, Treeformer, TreeformerConfig
+from .model import CHUNK_TOP_TOKENS, NEG_LOGIT, TREE_KINDS, Treeformer, TreeformerConfig
 from .train import REPO_ROOT, get_config
 
 INPUT_NAMES = ['input_ids', 'segment_ids', 'attention_mask']
@@ -261,14 +261,15 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
     if ckpt is not None and 'train_config' in ckpt:
         train_cfg = ckpt['train_config']
         seq_len = train_cfg['levels'][-1].get('seq_len') or train_cfg['seq_len']
-    card['reader'] = {'read_tokens': seq_len - cfg.question_len}
+    # … and score a chunk by the mean of its CHUNK_TOP_TOKENS highest relevance evidence values.
+    card['reader'] = {'read_tokens': seq_len - cfg.question_len, 'chunk_top_tokens': CHUNK_TOP_TOKENS}
     if ckpt is None:
         card['training'] = {'status': 'untrained (random initialisation, trees split on random input)'}
     elif 'imported_from' in ckpt:  # import_onnx: the weights, and what the model they came from said of itself
         if not ckpt.get('reader') or not ckpt.get('training'):
             raise SystemExit(f'export: this checkpoint was imported from {ckpt["imported_from"]} without its card\'s '
                              'reader and training sections; import it again')
-        card['reader'] = ckpt['reader']
+        card['reader'] = {**ckpt['reader'], 'chunk_top_tokens': CHUNK_TOP_TOKENS}
         card['training'] = {**ckpt['training'], 'imported_from': Path(ckpt['imported_from']).name}
         card['data'] = ckpt.get('data')
     else:

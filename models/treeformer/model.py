@@ -40,6 +40,10 @@ import torch.nn.functional as F
 ATTENTION_KINDS = ('dense', 'tc', 'tf', 'tf+tc', 'random_tree', 'linformer')
 TREE_KINDS = ('tc', 'tf', 'tf+tc', 'random_tree')
 NEG_LOGIT = -1.0e4  # span logit of positions that cannot start or end an answer
+# The engine scores a chunk by the mean of its CHUNK_TOP_TOKENS highest relevance
+# evidence values (chunk_scores); the card carries it (reader.chunk_top_tokens).
+# Chosen on the dev half of the hand-written questions (DESIGN §4).
+CHUNK_TOP_TOKENS = 32
 
 
 @dataclass
@@ -789,22 +793,31 @@ def locate_loss(out: SpanOutput, start: torch.Tensor, end: torch.Tensor, rows: t
     return (torch.logsumexp(ev, dim=-1) - inside).mean()
 
 
-def chunk_rank_loss(out: SpanOutput, chunks: torch.Tensor, group_size: int) -> torch.Tensor:
-    """Listwise cross-entropy over the candidate chunks of each group of
-    `group_size` rows, each scored as the engine scores a chunk: the
-    log-sum-exp of the relevance evidence over its tokens. chunks [B,K,2]
-    (first, last input positions; -1 = none); in each group, row 0's chunk 0
-    is the gold chunk, every other chunk a negative: the best lexical
-    matches of the same file that are not gold, random chunks, and the gold
-    chunk under another question. This is the model-alone ranker's choice
-    among the lexical candidates, which locate_loss (every token of one
-    window) and relevance_loss (whole windows) only approach."""
-    ev = out.relevance_evidence  # [B,N]
-    pos = torch.arange(ev.shape[1], device=ev.device)
+def chunk_scores(evidence: torch.Tensor, chunks: torch.Tensor, top_tokens: int = CHUNK_TOP_TOKENS) -> torch.Tensor:
+    """The engine's score of a chunk (src/engine/reader.ts, chunkRelevance):
+    the mean of its `top_tokens` highest relevance evidence values (all of
+    them in a shorter chunk). evidence [B,N]; chunks [B,K,2] (first, last
+    input positions; -1 = none) -> [B,K], NEG_LOGIT where there is no chunk."""
+    pos = torch.arange(evidence.shape[1], device=evidence.device)
     on_chunk = (pos >= chunks[..., 0:1]) & (pos <= chunks[..., 1:2])  # [B,K,N]
-    scores = torch.logsumexp(ev[:, None, :].masked_fill(~on_chunk, NEG_LOGIT), dim=-1)  # [B,K]
-    scores = scores.masked_fill(chunks[..., 0] < 0, NEG_LOGIT).reshape(-1, group_size * chunks.shape[1])
-    return F.cross_entropy(scores, torch.zeros(len(scores), dtype=torch.long, device=ev.device))
+    masked = evidence[:, None, :].masked_fill(~on_chunk, NEG_LOGIT)
+    top = masked.topk(min(top_tokens, evidence.shape[1]), dim=-1).values  # [B,K,k]
+    kept = top > NEG_LOGIT / 2
+    scores = (top * kept).sum(-1) / kept.sum(-1).clamp(min=1)
+    return scores.masked_fill(chunks[..., 0] < 0, NEG_LOGIT)
+
+
+def chunk_rank_loss(out: SpanOutput, chunks: torch.Tensor, group_size: int, top_tokens: int = CHUNK_TOP_TOKENS) -> torch.Tensor:
+    """Listwise cross-entropy over the candidate chunks of each group of
+    `group_size` rows, each scored as the engine scores a chunk
+    (chunk_scores). chunks [B,K,2]; in each group, row 0's chunk 0 is the
+    gold chunk, every other chunk a negative: the best lexical matches of
+    the same file that are not gold, random chunks, and the gold chunk
+    under another question. This is the model-alone ranker's choice among
+    the lexical candidates, which locate_loss (every token of one window)
+    and relevance_loss (whole windows) only approach."""
+    scores = chunk_scores(out.relevance_evidence, chunks, top_tokens).reshape(-1, group_size * chunks.shape[1])
+    return F.cross_entropy(scores, torch.zeros(len(scores), dtype=torch.long, device=scores.device))
 
 
 def relevance_loss(out: SpanOutput, group_size: int) -> torch.Tensor:

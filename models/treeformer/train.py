@@ -136,10 +136,11 @@ CONFIGS: Dict[str, TrainConfig] = {
     # weighted by the word's rarity (as BM25 weighs it).
     'ship-locate': TrainConfig(name='ship-locate', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
                                levels=[Level('tf+tc', minutes=80)], locate_weight=1.0),
-    # ship-locate's weights (--init) trained on with the chunk ranking loss:
-    # the choice the model-alone ranker makes among a file's lexical candidates.
+    # ship-locate plus the chunk ranking loss: the choice the model-alone
+    # ranker makes among a file's lexical candidates, each chunk scored as the
+    # engine scores it (model.chunk_scores). --init the shipped weights.
     'ship-rank': TrainConfig(name='ship-rank', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
-                             levels=[Level('tf+tc', minutes=60)], locate_weight=1.0, chunk_weight=1.0),
+                             levels=[Level('tf+tc', minutes=70)], locate_weight=1.0, chunk_weight=1.0),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),

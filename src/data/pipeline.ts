@@ -185,6 +185,7 @@ function writeSplit(
       shards.addExample([docStart, docCount], question, cuts, candidates, [first, stop - 1]);
       examplesOut.write({ ...ex, tokens: { doc: [docStart, docCount], question, cuts, candidates, answer: [first, stop - 1] } });
       stats.addExample(split, record.source, ex.kind);
+      if (ex.kind === 'doc2decl' && ex.cuts.length === 0) stats.addIntactDoc2decl(split, chunks!.lexicalFirst(ex.question, ex.answer));
     }
   }
   shards.close();

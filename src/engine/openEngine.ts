@@ -69,6 +69,7 @@ async function openWithTokenizer(options: EngineOptions, modelPath: string, card
     questionLength: card.questionLength,
     windowShape,
     readTokens: Math.min(card.readTokens, card.maxWindow - card.questionLength),
+    chunkTopTokens: card.chunkTopTokens,
     fusion: card.fusion,
     store,
     discovery: { include: options.include, exclude: options.exclude, maxFileBytes: options.maxFileBytes },

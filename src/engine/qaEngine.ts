@@ -37,6 +37,8 @@ export interface EngineParts {
   windowShape: WindowShape;
   /** Document tokens the reader reads in one window (the card's read_tokens, ≤ max_window − G). */
   readTokens: number;
+  /** The card's reader.chunk_top_tokens (reader.ts, chunkRelevance). */
+  chunkTopTokens?: number;
   /** Fusion weights of the model card. */
   fusion?: FusionWeights;
   /** Entry store of the workspace index; in-memory index only when absent. */
@@ -106,7 +108,7 @@ export class Engine implements QaEngine {
     // A card whose fitted model weights are 0 makes hybrid lexical: the reader is not run for nothing.
     const modelWeighs = kind === 'model' || this.fusion.relevance !== 0 || this.fusion.span !== 0;
     if (kind !== 'bm25' && (modelWeighs || request.withFeatures) && candidates.length > 0) {
-      const { readings, crowded } = await readCandidates(this.parts.runner, side, candidates, { readTokens: this.parts.readTokens, signal, onProgress });
+      const { readings, crowded } = await readCandidates(this.parts.runner, side, candidates, { readTokens: this.parts.readTokens, chunkTopTokens: this.parts.chunkTopTokens, signal, onProgress });
       readings.forEach((r, i) => Object.assign(features[i], r));
       const worst = crowded.reduce<(typeof crowded)[number] | undefined>((a, b) => (a && a.share >= b.share ? a : b), undefined);
       if (worst) {

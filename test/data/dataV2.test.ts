@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import { FileChunks } from '../../src/data/examples/candidates';
 import { developerQuestion, MAX_QUESTION_WORDS, MIN_QUESTION_WORDS } from '../../src/data/examples/developerQuestion';
+import { wordnetSynonyms } from '../../src/data/examples/wordnet';
 import { docToDeclExamples, INTACT_SHARE } from '../../src/data/examples/docToDecl';
 import { extractGoDeclarations } from '../../src/data/extract/goDocs';
 import { DocRecord } from '../../src/data/types';
@@ -34,6 +35,25 @@ describe('data v2: developer questions', () => {
     const words = q.question.split(/\s+/).length;
     assert.ok(words >= MIN_QUESTION_WORDS && words <= MAX_QUESTION_WORDS, q.question);
     assert.strictEqual(developerQuestion('Deprecated.', 'f', 's'), undefined);
+  });
+
+  it('takes WordNet synonyms from the dominant sense of common words only', () => {
+    // "match": the verb sense tagged most often; "lucifer" (a match) is tagged twice in all.
+    const matches = wordnetSynonyms('matches');
+    assert.ok(matches.includes('agree') && matches.includes('correspond'), matches.join());
+    assert.ok(!matches.includes('lucifer'), matches.join());
+    assert.deepStrictEqual(wordnetSynonyms('Remember'), wordnetSynonyms('remember'));
+    assert.ok(wordnetSynonyms('remember').includes('recall'));
+    assert.deepStrictEqual(wordnetSynonyms('xyzzy'), []);
+  });
+
+  it('rewords plain words with WordNet but never stopwords', () => {
+    const doc = 'Remember the original pattern when the error matches the element.';
+    const asked = Array.from({ length: 40 }, (_, i) => developerQuestion(doc, 'f', `s${i}`)!.question);
+    const reworded = asked.filter((q) => /\b(?:recall|retrieve|think|form|shape|fault|mistake|agree|check|correspond|fit|component|factor)\b/.test(q));
+    // ~6 swappable words at 25% each: most questions change, not all.
+    assert.ok(reworded.length >= 10 && reworded.length < 40, `${reworded.length}/40 reworded`);
+    for (const q of asked) assert.match(q, /\bthe\b.*\bwhen\b|\bwhen\b/, q);
   });
 });
 
@@ -72,6 +92,16 @@ describe('data v2: documents and candidates', () => {
     const negatives = candidates.slice(1);
     assert.ok(negatives.some((c) => c.kind === 'lexical') && negatives.some((c) => c.kind === 'random'));
     for (const c of negatives) assert.ok(c.span.end <= e.answer.start || c.span.start >= e.answer.end, 'a negative misses the answer');
+  });
+
+  it('tells whether BM25 over the file puts the gold chunk first', () => {
+    const chunks = new FileChunks(text);
+    const start = text.indexOf('func Fn13(');
+    const answer = { start, end: text.indexOf('}', start) + 1 };
+    // Fn13's comment: "resets the matrix number 13"; matrix also names Fn3, Fn23, …
+    assert.strictEqual(chunks.lexicalFirst('which function resets matrix number 13?', answer), true);
+    assert.strictEqual(chunks.lexicalFirst('which function resets matrix number 23?', answer), false);
+    assert.strictEqual(chunks.lexicalFirst('where is the webcam opened?', answer), false, 'no shared word');
   });
 });
 

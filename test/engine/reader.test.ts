@@ -1,6 +1,7 @@
 // The reader's per-chunk features (src/engine/reader.ts): relevance is the
-// log-sum-exp of relevance_evidence over the chunk's own tokens, so chunks
-// that share one window are ranked apart by where the evidence lies.
+// mean of the chunk's highest relevance_evidence values (older cards: their
+// log-sum-exp over the chunk's own tokens), so chunks that share one window
+// are ranked apart by where the evidence lies.
 import * as assert from 'assert';
 import type { ChunkSet, CorpusFile } from '../../src/engine/corpus';
 import { questionSide } from '../../src/engine/model/inputs';
@@ -55,6 +56,16 @@ describe('reader: per-chunk relevance', () => {
     assert.ok(Math.abs(readings[1].relevance - lse([...new Array(15).fill(0), ...new Array(5).fill(3)])) < 1e-4);
     const order = readings.map((r, i) => ({ r: r.relevance, i })).sort((a, b) => b.r - a.r).map((x) => x.i);
     assert.strictEqual(order[0], 1, 'the chunk holding the evidence ranks first');
+  });
+
+  it("is the mean of the chunk's highest evidence values when the card sets chunk_top_tokens", async () => {
+    const runner = runnerWith(25, 30, 3);
+    const top = async (k: number) => (await readCandidates(runner, side, candidates, { readTokens: 64, chunkTopTokens: k })).readings.map((r) => r.relevance);
+    assert.deepStrictEqual(await top(4), [0, 3, 0]);
+    const [zero, mixed] = await top(8);
+    assert.strictEqual(zero, 0);
+    assert.ok(Math.abs(mixed - 15 / 8) < 1e-6, `five 3s and three 0s: ${mixed}`);
+    assert.ok(Math.abs((await top(64))[1] - 15 / 20) < 1e-6, 'a chunk shorter than k: the mean of all its tokens');
   });
 
   it("gives each chunk its window's relevance_logit when the model has no per-token evidence", async () => {

@@ -42,7 +42,7 @@ export class FileChunks {
    */
   candidates(question: string, answer: Span, cuts: readonly Span[], seed: string): Candidate[] {
     const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
-    const goldIndex = this.spans.findIndex((s) => s.start <= answer.start && answer.start < Math.max(s.end, s.start + 1));
+    const goldIndex = this.goldIndex(answer);
     const out: Candidate[] = [{ span: goldIndex >= 0 ? this.spans[goldIndex] : answer, kind: 'gold' }];
     const usable = (i: number) => i !== goldIndex && !overlaps(this.spans[i], answer);
     const besideCut = (i: number) => cuts.some((c) => overlaps(c, this.spans[i]) || (this.spans[i].start >= c.end && this.spans[i].start <= c.end + 1));
@@ -63,5 +63,20 @@ export class FileChunks {
       out.push({ span: this.spans[i], kind: 'random' });
     }
     return out;
+  }
+
+  /**
+   * Whether BM25 over the whole (intact) file puts the gold chunk first, as
+   * the lexical stage would: how far a question's words match its answer.
+   */
+  lexicalFirst(question: string, answer: Span): boolean {
+    const gold = this.goldIndex(answer);
+    if (gold < 0) return false;
+    const scores = this.index.score(expandQuery(questionTerms(question)));
+    return scores[gold] > 0 && scores.every((s, i) => i === gold || s < scores[gold]);
+  }
+
+  private goldIndex(answer: Span): number {
+    return this.spans.findIndex((s) => s.start <= answer.start && answer.start < Math.max(s.end, s.start + 1));
   }
 }

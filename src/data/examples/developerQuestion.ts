@@ -3,16 +3,20 @@
 // name the identifier they look for, and use their own words. So: one
 // sentence of the comment (or one parameter's doc, as a *config* question),
 // code identifiers dropped, the leading verb turned into a question form,
-// a share of words swapped for a synonym from the engine's own groups, and
-// 5–30 words. Deterministic: every choice comes from `seed`.
+// a share of words swapped for a synonym from the engine's own groups or,
+// for other content words, from WordNet (wordnet.ts), and 5–30 words. Deterministic: every choice comes from `seed`.
 import { synonymsOf } from '../../engine/search/synonyms';
+import { searchTerms } from '../../engine/search/terms';
 import { stableHash } from '../hash';
 import { mulberry32 } from '../random';
+import { wordnetSynonyms } from './wordnet';
 
 export const MIN_QUESTION_WORDS = 5;
 export const MAX_QUESTION_WORDS = 30;
 /** Share of content words replaced by a word of their synonym group. */
 export const SYNONYM_RATE = 0.3;
+/** Share of the other content words (not stopwords, 4+ letters) replaced by a WordNet synonym. */
+export const WORDNET_RATE = 0.25;
 /** Share of identifiers (other than the declared name, always dropped) kept in the question. */
 export const IDENTIFIER_KEEP_RATE = 0.15;
 
@@ -92,7 +96,10 @@ function words(sentence: string, name: string, rand: () => number): string[] {
 function withSynonyms(ws: string[], rand: () => number): string[] {
   return ws.map((w) => {
     const options = synonymsOf(w.toLowerCase());
-    return options.length > 0 && rand() < SYNONYM_RATE ? pick(options, rand) : w;
+    if (options.length > 0) return rand() < SYNONYM_RATE ? pick(options, rand) : w;
+    if (!/^[A-Za-z]{4,}$/.test(w) || searchTerms(w).length === 0) return w;
+    const plain = wordnetSynonyms(w);
+    return plain.length > 0 && rand() < WORDNET_RATE ? pick(plain, rand) : w;
   });
 }
 

@@ -29,6 +29,12 @@ export interface SplitSummary {
   byKind: Record<ExampleKind, number>;
   bySource: Partial<Record<SourceId, SourceSplitCounts>>;
   docTokens: LengthDistribution;
+  /**
+   * doc2decl examples over intact documents, and how many of them BM25 over
+   * the file's chunks answers first (FileChunks.lexicalFirst): how lexical
+   * the generated questions are.
+   */
+  intactDoc2decl: { examples: number; lexicalFirst: number };
 }
 
 function emptyKinds(): Record<ExampleKind, number> {
@@ -50,6 +56,7 @@ export class StatsCollector {
   private readonly lengths = new Map<Split, number[]>();
   private readonly packages = new Map<Split, Set<string>>();
   private readonly counts = new Map<Split, Map<SourceId, SourceSplitCounts>>();
+  private readonly intact = new Map<Split, { examples: number; lexicalFirst: number }>();
 
   private cell(split: Split, source: SourceId): SourceSplitCounts {
     let bySource = this.counts.get(split);
@@ -71,6 +78,14 @@ export class StatsCollector {
 
   addExample(split: Split, source: SourceId, kind: ExampleKind): void {
     this.cell(split, source).examples[kind]++;
+  }
+
+  /** One doc2decl example over an intact document, and whether BM25 put its gold chunk first. */
+  addIntactDoc2decl(split: Split, lexicalFirst: boolean): void {
+    const c = this.intact.get(split) ?? { examples: 0, lexicalFirst: 0 };
+    c.examples++;
+    if (lexicalFirst) c.lexicalFirst++;
+    this.intact.set(split, c);
   }
 
   /** Packages of `split` (the check that no package sits in two splits uses it). */
@@ -98,6 +113,7 @@ export class StatsCollector {
         byKind,
         bySource,
         docTokens: lengthDistribution(this.lengths.get(split) ?? []),
+        intactDoc2decl: { ...(this.intact.get(split) ?? { examples: 0, lexicalFirst: 0 }) },
       };
     }
     return result;
@@ -113,10 +129,12 @@ export function renderStatsMarkdown(splits: Record<Split, SplitSummary>, notes: 
       out.push(`| ${source} | ${split} | ${c!.docs} | ${c!.tokens} | ${c!.examples.doc2decl} | ${c!.examples.usage2def} | ${c!.examples.faq} |`);
     }
   }
-  out.push('', '## Splits', '', '| split | packages | docs | tokens | examples | doc2decl | usage2def | faq |', '|---|---|---|---|---|---|---|---|');
+  out.push('', '## Splits', '', '| split | packages | docs | tokens | examples | doc2decl | usage2def | faq | BM25 first, intact doc2decl |', '|---|---|---|---|---|---|---|---|---|');
   for (const split of SPLITS) {
     const s = splits[split];
-    out.push(`| ${split} | ${s.packages} | ${s.docs} | ${s.tokens} | ${s.examples} | ${s.byKind.doc2decl} | ${s.byKind.usage2def} | ${s.byKind.faq} |`);
+    const { examples, lexicalFirst } = s.intactDoc2decl;
+    const first = examples > 0 ? (lexicalFirst / examples).toFixed(3) : '-';
+    out.push(`| ${split} | ${s.packages} | ${s.docs} | ${s.tokens} | ${s.examples} | ${s.byKind.doc2decl} | ${s.byKind.usage2def} | ${s.byKind.faq} | ${first} of ${examples} |`);
   }
   const pKeys = PERCENTILES.map((p) => `p${p}`);
   out.push(

@@ -25,6 +25,8 @@ export interface ModelCard {
   outputs: string[];
   /** Document tokens the reader reads in one window: what the model was trained at (reader.read_tokens). */
   readTokens: number;
+  /** A chunk's relevance averages this many of its highest evidence values (reader.chunk_top_tokens; reader.ts); absent: their log-sum-exp. */
+  chunkTopTokens?: number;
   /** sha256 of the .onnx file, when the card records it (model_sha256). */
   modelSha256?: string;
 }
@@ -62,6 +64,7 @@ export function readModelCard(modelPath: string): ModelCard {
     fusion: card.fusion(),
     outputs: Object.keys(card.object('io').outputs ?? {}),
     readTokens: card.optionalPositiveInt('reader', 'read_tokens') ?? DEFAULT_READ_TOKENS,
+    chunkTopTokens: card.optionalPositiveInt('reader', 'chunk_top_tokens'),
     modelSha256: card.optionalString('model_sha256'),
   };
 }
