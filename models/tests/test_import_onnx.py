@@ -4,6 +4,7 @@ import torch
 
 from models.treeformer.export import export_onnx, random_model
 from models.treeformer.import_onnx import OnnxImportError, check_round_trip, recover_state_dict
+from models.treeformer.model import CHUNK_TOP_TOKENS
 
 
 @pytest.fixture(scope='module')
@@ -59,7 +60,8 @@ def test_an_imported_checkpoint_exports_again_with_its_card(exported, tmp_path, 
     monkeypatch.setattr(sys, 'argv', ['export', '--checkpoint', str(tmp_path / 'ck.pt'), '--out', str(tmp_path / 'again.onnx')])
     export.main()
     again = json.loads((tmp_path / 'again.json').read_text())
-    assert again['reader'] == {'read_tokens': 4064}
+    # the read length is the imported card's; the chunk score is the engine contract of this export
+    assert again['reader'] == {'read_tokens': 4064, 'chunk_top_tokens': CHUNK_TOP_TOKENS}
     assert again['training']['config'] == 'ship' and again['training']['imported_from'] == 'shipped.onnx'
     assert again['data'] == {'train_examples': 7}
     assert 'relevance_evidence' in again['io']['outputs']
