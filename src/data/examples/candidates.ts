@@ -25,6 +25,7 @@ export interface Candidate {
 export class FileChunks {
   readonly spans: Span[];
   private readonly index: LexicalIndex;
+  private lastScores?: { question: string; scores: Float64Array };
 
   constructor(text: string) {
     const lines = new LineIndex(text);
@@ -47,7 +48,7 @@ export class FileChunks {
     const usable = (i: number) => i !== goldIndex && !overlaps(this.spans[i], answer);
     const besideCut = (i: number) => cuts.some((c) => overlaps(c, this.spans[i]) || (this.spans[i].start >= c.end && this.spans[i].start <= c.end + 1));
     const taken = new Set<number>();
-    for (const i of topIndexes(this.index.score(expandQuery(questionTerms(question))), HARD_NEGATIVES * 4)) {
+    for (const i of topIndexes(this.scores(question), HARD_NEGATIVES * 4)) {
       if (taken.size >= HARD_NEGATIVES) break;
       if (!usable(i)) continue;
       taken.add(i);
@@ -72,8 +73,14 @@ export class FileChunks {
   lexicalFirst(question: string, answer: Span): boolean {
     const gold = this.goldIndex(answer);
     if (gold < 0) return false;
-    const scores = this.index.score(expandQuery(questionTerms(question)));
+    const scores = this.scores(question);
     return scores[gold] > 0 && scores.every((s, i) => i === gold || s < scores[gold]);
+  }
+
+  /** BM25 of every chunk for `question`; the last question's are kept, as the pipeline asks candidates then lexicalFirst. */
+  private scores(question: string): Float64Array {
+    if (this.lastScores?.question !== question) this.lastScores = { question, scores: this.index.score(expandQuery(questionTerms(question))) };
+    return this.lastScores.scores;
   }
 
   private goldIndex(answer: Span): number {

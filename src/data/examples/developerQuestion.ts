@@ -4,7 +4,8 @@
 // sentence of the comment (or one parameter's doc, as a *config* question),
 // code identifiers dropped, the leading verb turned into a question form,
 // a share of words swapped for a synonym from the engine's own groups or,
-// for other content words, from WordNet (wordnet.ts), and 5–30 words. Deterministic: every choice comes from `seed`.
+// for other content words, from WordNet (wordnet.ts), and 5–30 words.
+// Deterministic: every choice comes from `seed`.
 import { synonymsOf } from '../../engine/search/synonyms';
 import { searchTerms } from '../../engine/search/terms';
 import { stableHash } from '../hash';
