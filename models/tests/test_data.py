@@ -1,12 +1,12 @@
-"""Shards (format 2) -> training groups: layout, cuts, answer positions,
+"""Shards (format 3) -> training groups: layout, cuts, answer positions,
 negatives that miss the answer, and clear errors on corrupt shards."""
 import json
 
 import numpy as np
 import pytest
 
-from models.treeformer.data import (CANDIDATES_FILE, EXAMPLE_ROW, EXAMPLES_FILE, MAX_CHUNKS, GroupBatches, Layout,
-                                    ShardError,
+from models.treeformer.data import (CANDIDATES_FILE, EXAMPLE_ROW, EXAMPLES_FILE, LEXICAL_RANKS_FILE, MAX_CHUNKS,
+                                    GroupBatches, Layout, ShardError,
                                     ShardSplit, question_side, read_vocabulary_info, write_synthetic_data,
                                     write_synthetic_split)
 
@@ -132,6 +132,11 @@ def test_corrupt_shards_fail_clearly(tmp_path):
     with pytest.raises(ShardError, match='candidate range'):
         ShardSplit(folder)
     np.frombuffer(raw, dtype='<i4').tofile(folder / EXAMPLES_FILE)
+    ranks = (folder / LEXICAL_RANKS_FILE).read_bytes()
+    (folder / LEXICAL_RANKS_FILE).write_bytes(ranks[:-4])
+    with pytest.raises(ShardError, match='4 ranks for 5 examples'):
+        ShardSplit(folder)
+    (folder / LEXICAL_RANKS_FILE).write_bytes(ranks)
     (folder / CANDIDATES_FILE).unlink()
     with pytest.raises(ShardError, match='missing'):
         ShardSplit(folder)
@@ -148,6 +153,23 @@ def test_shards_of_another_vocabulary_or_format_are_refused(tmp_path):
         read_vocabulary_info(root)
 
 
+def test_lexically_first_questions_are_drawn_less(split):
+    layout = Layout(seq_len=72, question_len=8)
+    first = {id(ex) for ex in split.examples if ex.lexical_rank == 0}
+    assert 0 < len(first) < len(split.examples)
+
+    def share_first(keep):
+        batches = GroupBatches(split, layout, group_size=2, seed=0, lexical_first_keep=keep)
+        return np.mean([id(batches.examples[i]) in first for i in batches.picks(4000)])
+    uniform = len(first) / len(split.examples)
+    assert abs(share_first(1.0) - uniform) < 0.04
+    assert share_first(0.0) == 0.0
+    want = 0.3 * uniform / (0.3 * uniform + 1 - uniform)
+    assert abs(share_first(0.3) - want) < 0.04
+    with pytest.raises(ValueError, match='lexical_first_keep'):
+        GroupBatches(split, layout, group_size=2, seed=0, lexical_first_keep=1.5)
+
+
 def test_a_subset_keeps_its_examples_and_their_documents(split, tmp_path):
     from models.treeformer.data import write_subset
     sub = ShardSplit(write_subset(split, tmp_path / 'sub', 12, seed=1))
@@ -156,4 +178,4 @@ def test_a_subset_keeps_its_examples_and_their_documents(split, tmp_path):
     for ex in sub.examples:
         orig = originals[(tuple(ex.question.tolist()), ex.answer)]
         assert sub.document(ex).tolist() == split.document(orig).tolist()
-        assert ex.cuts == orig.cuts and ex.candidates == orig.candidates
+        assert ex.cuts == orig.cuts and ex.candidates == orig.candidates and ex.lexical_rank == orig.lexical_rank

@@ -1,4 +1,4 @@
-"""Training samples from the token shards of the data pipeline, format 2
+"""Training samples from the token shards of the data pipeline, format 3
 (src/data/README.md, src/data/output/shards.ts). One split is a folder,
 models/data/<split>/:
   tokens.i32      int32 little-endian ids of every document, concatenated
@@ -9,6 +9,8 @@ models/data/<split>/:
   cuts.i32        2 int32 per cut: [first, stop) tokens not shown (sorted)
   candidates.i32  3 int32 per candidate: first, last, kind (0 gold, 1 best
                   lexical match that is not gold, 2 random chunk)
+  lexical-ranks.i32  1 int32 per example: BM25's rank of the gold chunk in
+                  its intact file (0 = first, -1 = unknown)
 Token positions are relative to the document's first token. The data root's
 stats.json names the shard format and the vocabulary.
 
@@ -24,7 +26,10 @@ negative candidate of the same file (hard lexical negatives first); the rest
 answer) are window 0 again under the question of another document. Those
 differ from window 0 only in the question, so the relevance can only rank
 them below it by reading the question (a window of another document would
-let it learn "which file is this" instead). The span target is the gold span
+let it learn "which file is this" instead). Questions are drawn uniformly,
+except that those whose gold chunk BM25 ranks first (lexical rank 0) are
+drawn `lexical_first_keep` times as often: real questions are about half as
+lexical as mined ones (DESIGN §5a). The span target is the gold span
 in window 0 and [CLS] (position 0) elsewhere; the relevance target is window
 0 of the group (a listwise softmax over the group).
 
@@ -43,13 +48,14 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-SHARD_FORMAT = 2
+SHARD_FORMAT = 3
 TOKENS_FILE = 'tokens.i32'
 QUESTIONS_FILE = 'questions.i32'
 EXAMPLES_FILE = 'examples.i32'
 CUTS_FILE = 'cuts.i32'
 CANDIDATES_FILE = 'candidates.i32'
-SHARD_FILES = (TOKENS_FILE, QUESTIONS_FILE, EXAMPLES_FILE, CUTS_FILE, CANDIDATES_FILE)
+LEXICAL_RANKS_FILE = 'lexical-ranks.i32'
+SHARD_FILES = (TOKENS_FILE, QUESTIONS_FILE, EXAMPLES_FILE, CUTS_FILE, CANDIDATES_FILE, LEXICAL_RANKS_FILE)
 EXAMPLE_ROW = 10
 CANDIDATE_GOLD, CANDIDATE_LEXICAL, CANDIDATE_RANDOM = 0, 1, 2
 STATS_FILE = 'stats.json'  # in the data root, beside the split folders
@@ -83,6 +89,7 @@ class TokenExample:
     cuts: List[Tuple[int, int]]  # [first, stop) in the document, sorted, disjoint
     candidates: List[Tuple[int, int, int]]  # (first, last, kind) in the document
     answer: Tuple[int, int]  # [first, last] in the document
+    lexical_rank: int = -1  # BM25's rank of the gold chunk in the intact file (0 = first, -1 = unknown)
 
 
 def _ints(folder: Path, name: str, row: int) -> np.ndarray:
@@ -106,6 +113,10 @@ class ShardSplit:
         rows = _ints(self.folder, EXAMPLES_FILE, EXAMPLE_ROW)
         cuts = _ints(self.folder, CUTS_FILE, 2)
         candidates = _ints(self.folder, CANDIDATES_FILE, 3)
+        ranks = _ints(self.folder, LEXICAL_RANKS_FILE, 1)
+        if len(ranks) != len(rows):
+            raise ShardError(f'{self.folder / LEXICAL_RANKS_FILE}: {len(ranks)} ranks for {len(rows)} examples; '
+                             'the shard is corrupt')
         self._check(rows, cuts, candidates, len(questions))
         if vocab_size is not None and len(self.tokens):
             top = int(np.max(self.tokens)) if len(self.tokens) < 50_000_000 else int(self.tokens[::97].max())
@@ -116,8 +127,8 @@ class ShardSplit:
             TokenExample(doc_start=int(d0), doc_count=int(n), question=np.asarray(questions[q0:q0 + qn]),
                          cuts=[(int(a), int(b)) for a, b in cuts[c0:c0 + cn]],
                          candidates=[(int(a), int(b), int(k)) for a, b, k in candidates[k0:k0 + kn]],
-                         answer=(int(a), int(e)))
-            for d0, n, q0, qn, c0, cn, k0, kn, a, e in rows]
+                         answer=(int(a), int(e)), lexical_rank=int(rank))
+            for (d0, n, q0, qn, c0, cn, k0, kn, a, e), rank in zip(rows, ranks)]
 
     def _check(self, rows, cuts, candidates, n_questions: int) -> None:
         def fail(what: str):
@@ -245,11 +256,17 @@ def window_avoiding(doc_len: int, a: int, e: int, centre: int, W: int) -> Option
 class GroupBatches:
     """Random training groups from one split: `groups` questions, `group_size` windows each."""
 
-    def __init__(self, split: ShardSplit, layout: Layout, group_size: int, seed: int):
+    def __init__(self, split: ShardSplit, layout: Layout, group_size: int, seed: int,
+                 lexical_first_keep: float = 1.0):
         self.split, self.layout, self.group_size = split, layout, group_size
         self.examples = [ex for ex in split.examples if usable(ex, layout)]
         if not self.examples:
             raise ValueError(f'{split.folder}: no usable example for windows of {layout.window} tokens')
+        if not 0.0 <= lexical_first_keep <= 1.0:
+            raise ValueError(f'lexical_first_keep must lie in [0, 1], not {lexical_first_keep}')
+        weights = np.array([lexical_first_keep if ex.lexical_rank == 0 else 1.0 for ex in self.examples])
+        # None: uniform, drawn as before the weights existed (the same groups for the same seed)
+        self.p = None if lexical_first_keep == 1.0 or weights.sum() == 0 else weights / weights.sum()
         self.rng = np.random.default_rng(seed)
 
     def group(self, ex: TokenExample) -> List[Dict[str, np.ndarray]]:
@@ -288,8 +305,13 @@ class GroupBatches:
 
     def next(self, groups: int) -> Dict[str, torch.Tensor]:
         """[groups * group_size] samples, group by group; window 0 of each group holds the answer."""
-        picks = self.rng.integers(len(self.examples), size=groups)
-        return collate([s for i in picks for s in self.group(self.examples[i])])
+        return collate([s for i in self.picks(groups) for s in self.group(self.examples[i])])
+
+    def picks(self, groups: int) -> np.ndarray:
+        """Indexes into `examples` of the next `groups` questions."""
+        if self.p is None:
+            return self.rng.integers(len(self.examples), size=groups)
+        return self.rng.choice(len(self.examples), size=groups, p=self.p)
 
 
 def collate(samples: List[Dict[str, np.ndarray]]) -> Dict[str, torch.Tensor]:
@@ -363,7 +385,7 @@ def write_synthetic_split(folder: Path, *, n_docs: int, doc_len: int, n_examples
     folder.mkdir(parents=True, exist_ok=True)
     docs = rng.integers(FIRST_ORDINARY_ID, vocab_size, size=(n_docs, doc_len), dtype=np.int32)
     docs.astype('<i4').tofile(folder / TOKENS_FILE)
-    questions, rows, cuts, candidates = [], [], [], []
+    questions, rows, cuts, candidates, ranks = [], [], [], [], []
     for _ in range(n_examples):
         d = int(rng.integers(n_docs))
         a = int(rng.integers(key_len + cut_len, doc_len - answer_len - cut_len))
@@ -383,10 +405,12 @@ def write_synthetic_split(folder: Path, *, n_docs: int, doc_len: int, n_examples
         cuts += example_cuts
         candidates += example_candidates
         questions.append(docs[d, a - key_len:a])
+        ranks.append(int(rng.integers(-1, 4)))  # no BM25 here: any rank, so sampling by rank is exercised
     np.concatenate(questions).astype('<i4').tofile(folder / QUESTIONS_FILE)
     np.asarray(rows, dtype='<i4').tofile(folder / EXAMPLES_FILE)
     np.asarray(cuts, dtype='<i4').reshape(-1, 2).tofile(folder / CUTS_FILE)
     np.asarray(candidates, dtype='<i4').reshape(-1, 3).tofile(folder / CANDIDATES_FILE)
+    np.asarray(ranks, dtype='<i4').tofile(folder / LEXICAL_RANKS_FILE)
 
 
 def write_synthetic_data(root: Path, vocab_size: int = 256, doc_len: int = 384, seed: int = 0) -> Path:
@@ -424,7 +448,7 @@ def write_subset(split: ShardSplit, folder: Path, count: int, seed: int = 0) -> 
     folder.mkdir(parents=True, exist_ok=True)
     picks = sorted(np.random.default_rng(seed).permutation(len(split.examples))[:count])
     starts: Dict[int, int] = {}
-    tokens, questions, rows, cuts, candidates = [], [], [], [], []
+    tokens, questions, rows, cuts, candidates, ranks = [], [], [], [], [], []
     n_tokens = n_questions = 0
     for i in picks:
         ex = split.examples[i]
@@ -438,9 +462,11 @@ def write_subset(split: ShardSplit, folder: Path, count: int, seed: int = 0) -> 
         n_questions += len(ex.question)
         cuts += ex.cuts
         candidates += ex.candidates
+        ranks.append(ex.lexical_rank)
     np.concatenate(tokens).astype('<i4').tofile(folder / TOKENS_FILE)
     np.concatenate(questions).astype('<i4').tofile(folder / QUESTIONS_FILE)
     np.asarray(rows, dtype='<i4').tofile(folder / EXAMPLES_FILE)
     np.asarray(cuts, dtype='<i4').reshape(-1, 2).tofile(folder / CUTS_FILE)
     np.asarray(candidates, dtype='<i4').reshape(-1, 3).tofile(folder / CANDIDATES_FILE)
+    np.asarray(ranks, dtype='<i4').tofile(folder / LEXICAL_RANKS_FILE)
     return folder

@@ -181,11 +181,13 @@ function writeSplit(
         const [a, b] = overlappingTokens(enc, c.span.start, c.span.end);
         return [a, Math.max(a, b - 1), CANDIDATE_KIND[c.kind]];
       });
+      // Over the intact file even where comments are cut: the rank the question would get had they stayed.
+      const lexicalRank = chunks!.lexicalRank(ex.question, ex.answer);
       const question = shards.addQuestion(tokenizer.encode(ex.question).ids);
-      shards.addExample([docStart, docCount], question, cuts, candidates, [first, stop - 1]);
-      examplesOut.write({ ...ex, tokens: { doc: [docStart, docCount], question, cuts, candidates, answer: [first, stop - 1] } });
-      stats.addExample(split, record.source, ex.kind);
-      if (ex.kind === 'doc2decl' && ex.cuts.length === 0) stats.addIntactDoc2decl(split, chunks!.lexicalFirst(ex.question, ex.answer));
+      shards.addExample([docStart, docCount], question, cuts, candidates, [first, stop - 1], lexicalRank);
+      examplesOut.write({ ...ex, tokens: { doc: [docStart, docCount], question, cuts, candidates, answer: [first, stop - 1], lexicalRank } });
+      stats.addExample(split, record.source, ex.kind, lexicalRank === 0);
+      if (ex.kind === 'doc2decl' && ex.cuts.length === 0) stats.addIntactDoc2decl(split, lexicalRank === 0);
     }
   }
   shards.close();

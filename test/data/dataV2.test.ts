@@ -94,14 +94,16 @@ describe('data v2: documents and candidates', () => {
     for (const c of negatives) assert.ok(c.span.end <= e.answer.start || c.span.start >= e.answer.end, 'a negative misses the answer');
   });
 
-  it('tells whether BM25 over the file puts the gold chunk first', () => {
+  it('ranks the gold chunk as BM25 over the file does', () => {
     const chunks = new FileChunks(text);
     const start = text.indexOf('func Fn13(');
     const answer = { start, end: text.indexOf('}', start) + 1 };
     // Fn13's comment: "resets the matrix number 13"; matrix also names Fn3, Fn23, …
-    assert.strictEqual(chunks.lexicalFirst('which function resets matrix number 13?', answer), true);
-    assert.strictEqual(chunks.lexicalFirst('which function resets matrix number 23?', answer), false);
-    assert.strictEqual(chunks.lexicalFirst('where is the webcam opened?', answer), false, 'no shared word');
+    assert.strictEqual(chunks.lexicalRank('which function resets matrix number 13?', answer), 0);
+    const behind = chunks.lexicalRank('which function resets matrix number 23?', answer);
+    assert.ok(behind >= 1 && behind < chunks.spans.length, `Fn23's chunk outranks it: rank ${behind}`);
+    assert.strictEqual(chunks.lexicalRank('where is the webcam opened?', answer), chunks.spans.length, 'no shared word');
+    assert.strictEqual(chunks.lexicalRank('which function resets matrix number 13?', { start: text.length + 5, end: text.length + 9 }), -1, 'no chunk holds it');
   });
 });
 

@@ -10,7 +10,7 @@ import { Tokenizer } from '../../src/engine/tokenizer';
 import { FIXTURE_CORPORA } from './support';
 
 type WrittenExample = ExampleRecord & {
-  tokens: { doc: [number, number]; question: [number, number]; cuts: [number, number][]; candidates: [number, number, number][]; answer: [number, number] };
+  tokens: { doc: [number, number]; question: [number, number]; cuts: [number, number][]; candidates: [number, number, number][]; answer: [number, number]; lexicalRank: number };
 };
 
 function readJsonLines<T>(file: string): T[] {
@@ -72,6 +72,7 @@ describe('data: pipeline end to end on the fixture corpus', function () {
       const shards = readShards(path.join(out, split));
       const byId = new Map(docs[split].map((d) => [d.docId, d]));
       assert.strictEqual(shards.examples.length, examples[split].length * EXAMPLE_ROW_INTS);
+      assert.strictEqual(shards.lexicalRanks.length, examples[split].length);
       examples[split].forEach((e, i) => {
         const doc = byId.get(e.docId)!;
         const [docStart, docCount] = shards.index[e.docId];
@@ -84,6 +85,8 @@ describe('data: pipeline end to end on the fixture corpus', function () {
           Array.from(shards.candidates.subarray(candidateStart * CANDIDATE_ROW_INTS, (candidateStart + candidateCount) * CANDIDATE_ROW_INTS)),
           e.tokens.candidates.flat(),
         );
+        assert.strictEqual(shards.lexicalRanks[i], e.tokens.lexicalRank, `${e.id}: lexical-ranks.i32 and examples.jsonl agree`);
+        assert.ok(e.tokens.lexicalRank >= -1, `${e.id}: a lexical rank`);
         const [qs, qc] = e.tokens.question;
         assert.strictEqual(tokenizer.decode(shards.questions.subarray(qs, qs + qc)), e.question);
         const offset = (t: number, k: 0 | 1) => shards.offsets[2 * (docStart + t) + k];

@@ -20,7 +20,7 @@ describe('data: token shards', () => {
     const entries = encodings.map((e, i) => writer.addDocument(`doc${i}`, e.ids, e.starts, e.ends));
     const q = tokenizer.encode('what is the mean?');
     const [qStart, qCount] = writer.addQuestion(q.ids);
-    writer.addExample(entries[0], [qStart, qCount], [[5, 7]], [[1, 3, 0], [8, 9, 1]], [1, 3]);
+    writer.addExample(entries[0], [qStart, qCount], [[5, 7]], [[1, 3, 0], [8, 9, 1]], [1, 3], 4);
     writer.close();
 
     const shards = readShards(tmp);
@@ -40,6 +40,7 @@ describe('data: token shards', () => {
     assert.deepStrictEqual(Array.from(shards.examples), [entries[0][0], entries[0][1], 0, q.ids.length, 0, 1, 0, 2, 1, 3]);
     assert.deepStrictEqual(Array.from(shards.cuts), [5, 7]);
     assert.deepStrictEqual(Array.from(shards.candidates), [1, 3, 0, 8, 9, 1]);
+    assert.deepStrictEqual(Array.from(shards.lexicalRanks), [4]);
   });
 
   it('maps a character span to the tokens that overlap it', () => {

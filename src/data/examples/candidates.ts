@@ -67,14 +67,23 @@ export class FileChunks {
   }
 
   /**
-   * Whether BM25 over the whole (intact) file puts the gold chunk first, as
-   * the lexical stage would: how far a question's words match its answer.
+   * Where BM25 over the whole (intact) file ranks the gold chunk, as the
+   * lexical stage would: 0 when it is first, else how many other chunks
+   * score at least as high; the number of chunks when it scores 0 (no
+   * question word in it); -1 when no chunk holds the answer's start. How
+   * far a question's words match its answer: the trainer samples the
+   * lexically easy examples less (DESIGN §5a).
    */
-  lexicalFirst(question: string, answer: Span): boolean {
+  lexicalRank(question: string, answer: Span): number {
     const gold = this.goldIndex(answer);
-    if (gold < 0) return false;
+    if (gold < 0) return -1;
     const scores = this.scores(question);
-    return scores[gold] > 0 && scores.every((s, i) => i === gold || s < scores[gold]);
+    if (!(scores[gold] > 0)) return this.spans.length;
+    let rank = 0;
+    scores.forEach((s, i) => {
+      if (i !== gold && s >= scores[gold]) rank++;
+    });
+    return rank;
   }
 
   /** BM25 of every chunk for `question`; the last question's are kept, as the pipeline asks candidates then lexicalFirst. */

@@ -1,12 +1,12 @@
 // Token shards of one split, readable with numpy alone (src/data/README.md):
 // tokens.i32, offsets.i32, docs.index.json, questions.i32, examples.i32,
-// cuts.i32, candidates.i32. Format 2 (data v2); models/treeformer/data.py
-// is the reader.
+// cuts.i32, candidates.i32, lexical-ranks.i32. Format 3 (data v2);
+// models/treeformer/data.py is the reader.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export const SHARD_FORMAT = 2;
+export const SHARD_FORMAT = 3;
 /**
  * examples.i32 row: docTokenStart, docTokenCount, questionStart, questionCount,
  * cutStart, cutCount (rows of cuts.i32), candidateStart, candidateCount (rows
@@ -19,6 +19,8 @@ export const CUT_ROW_INTS = 2;
 /** candidates.i32 row: first, last (inclusive) tokens of a chunk of the same file, and its kind. */
 export const CANDIDATE_ROW_INTS = 3;
 export const CANDIDATE_KIND = { gold: 0, lexical: 1, random: 2 } as const;
+/** lexical-ranks.i32: one int32 per example, in examples.i32 order: FileChunks.lexicalRank of its gold chunk. */
+export const LEXICAL_RANKS_FILE = 'lexical-ranks.i32';
 
 function appendInts(fd: number, values: Int32Array): void {
   fs.writeSync(fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
@@ -31,6 +33,7 @@ export class ShardWriter {
   private readonly examplesFd: number;
   private readonly cutsFd: number;
   private readonly candidatesFd: number;
+  private readonly lexicalRanksFd: number;
   private cutRows = 0;
   private candidateRows = 0;
   private readonly index: Record<string, [number, number]> = {};
@@ -46,6 +49,7 @@ export class ShardWriter {
     this.examplesFd = fs.openSync(path.join(dir, 'examples.i32'), 'w');
     this.cutsFd = fs.openSync(path.join(dir, 'cuts.i32'), 'w');
     this.candidatesFd = fs.openSync(path.join(dir, 'candidates.i32'), 'w');
+    this.lexicalRanksFd = fs.openSync(path.join(dir, LEXICAL_RANKS_FILE), 'w');
   }
 
   /** Appends a document's tokens and their (start, end) offsets; returns [tokenStart, tokenCount]. */
@@ -72,9 +76,14 @@ export class ShardWriter {
     return entry;
   }
 
-  /** One example: its document, question, cuts [first, stop) and candidates [first, last, kind], and answer [first, last]. */
+  /**
+   * One example: its document, question, cuts [first, stop) and candidates
+   * [first, last, kind], answer [first, last], and the lexical rank of its
+   * gold chunk (FileChunks.lexicalRank).
+   */
   addExample(doc: [number, number], question: [number, number], cuts: [number, number][],
-    candidates: [number, number, number][], answer: [number, number]): void {
+    candidates: [number, number, number][], answer: [number, number], lexicalRank: number): void {
+    appendInts(this.lexicalRanksFd, Int32Array.from([lexicalRank]));
     appendInts(this.cutsFd, Int32Array.from(cuts.flat()));
     appendInts(this.candidatesFd, Int32Array.from(candidates.flat()));
     appendInts(this.examplesFd, Int32Array.from([...doc, ...question, this.cutRows, cuts.length, this.candidateRows, candidates.length, ...answer]));
@@ -83,7 +92,7 @@ export class ShardWriter {
   }
 
   close(): void {
-    for (const fd of [this.tokensFd, this.offsetsFd, this.questionsFd, this.examplesFd, this.cutsFd, this.candidatesFd]) fs.closeSync(fd);
+    for (const fd of [this.tokensFd, this.offsetsFd, this.questionsFd, this.examplesFd, this.cutsFd, this.candidatesFd, this.lexicalRanksFd]) fs.closeSync(fd);
     fs.writeFileSync(path.join(this.dir, 'docs.index.json'), JSON.stringify(this.index) + '\n');
   }
 }
@@ -98,6 +107,8 @@ export interface Shards {
   examples: Int32Array;
   cuts: Int32Array;
   candidates: Int32Array;
+  /** One per example. */
+  lexicalRanks: Int32Array;
 }
 
 function readInts(file: string): Int32Array {
@@ -114,5 +125,6 @@ export function readShards(dir: string): Shards {
     examples: readInts(path.join(dir, 'examples.i32')),
     cuts: readInts(path.join(dir, 'cuts.i32')),
     candidates: readInts(path.join(dir, 'candidates.i32')),
+    lexicalRanks: readInts(path.join(dir, LEXICAL_RANKS_FILE)),
   };
 }

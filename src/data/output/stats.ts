@@ -35,6 +35,8 @@ export interface SplitSummary {
    * the generated questions are.
    */
   intactDoc2decl: { examples: number; lexicalFirst: number };
+  /** Examples of each kind whose gold chunk BM25 over the intact file ranks first (lexical rank 0). */
+  lexicalFirstByKind: Record<ExampleKind, number>;
 }
 
 function emptyKinds(): Record<ExampleKind, number> {
@@ -57,6 +59,7 @@ export class StatsCollector {
   private readonly packages = new Map<Split, Set<string>>();
   private readonly counts = new Map<Split, Map<SourceId, SourceSplitCounts>>();
   private readonly intact = new Map<Split, { examples: number; lexicalFirst: number }>();
+  private readonly lexicalFirst = new Map<Split, Record<ExampleKind, number>>();
 
   private cell(split: Split, source: SourceId): SourceSplitCounts {
     let bySource = this.counts.get(split);
@@ -76,8 +79,12 @@ export class StatsCollector {
     this.packages.get(split)!.add(pkg);
   }
 
-  addExample(split: Split, source: SourceId, kind: ExampleKind): void {
+  addExample(split: Split, source: SourceId, kind: ExampleKind, lexicalFirst: boolean): void {
     this.cell(split, source).examples[kind]++;
+    if (!lexicalFirst) return;
+    const byKind = this.lexicalFirst.get(split) ?? emptyKinds();
+    byKind[kind]++;
+    this.lexicalFirst.set(split, byKind);
   }
 
   /** One doc2decl example over an intact document, and whether BM25 put its gold chunk first. */
@@ -114,6 +121,7 @@ export class StatsCollector {
         bySource,
         docTokens: lengthDistribution(this.lengths.get(split) ?? []),
         intactDoc2decl: { ...(this.intact.get(split) ?? { examples: 0, lexicalFirst: 0 }) },
+        lexicalFirstByKind: { ...(this.lexicalFirst.get(split) ?? emptyKinds()) },
       };
     }
     return result;
@@ -129,12 +137,14 @@ export function renderStatsMarkdown(splits: Record<Split, SplitSummary>, notes: 
       out.push(`| ${source} | ${split} | ${c!.docs} | ${c!.tokens} | ${c!.examples.doc2decl} | ${c!.examples.usage2def} | ${c!.examples.faq} |`);
     }
   }
-  out.push('', '## Splits', '', '| split | packages | docs | tokens | examples | doc2decl | usage2def | faq | BM25 first, intact doc2decl |', '|---|---|---|---|---|---|---|---|---|');
+  out.push('', '## Splits', '', '| split | packages | docs | tokens | examples | doc2decl | usage2def | faq | BM25 first, intact doc2decl | BM25 first: doc2decl / usage2def / all |', '|---|---|---|---|---|---|---|---|---|---|');
+  const share = (n: number, of: number) => (of > 0 ? (n / of).toFixed(3) : '-');
   for (const split of SPLITS) {
     const s = splits[split];
     const { examples, lexicalFirst } = s.intactDoc2decl;
-    const first = examples > 0 ? (lexicalFirst / examples).toFixed(3) : '-';
-    out.push(`| ${split} | ${s.packages} | ${s.docs} | ${s.tokens} | ${s.examples} | ${s.byKind.doc2decl} | ${s.byKind.usage2def} | ${s.byKind.faq} | ${first} of ${examples} |`);
+    const f = s.lexicalFirstByKind;
+    const all = share(KINDS.reduce((n, k) => n + f[k], 0), s.examples);
+    out.push(`| ${split} | ${s.packages} | ${s.docs} | ${s.tokens} | ${s.examples} | ${s.byKind.doc2decl} | ${s.byKind.usage2def} | ${s.byKind.faq} | ${share(lexicalFirst, examples)} of ${examples} | ${share(f.doc2decl, s.byKind.doc2decl)} / ${share(f.usage2def, s.byKind.usage2def)} / ${all} |`);
   }
   const pKeys = PERCENTILES.map((p) => `p${p}`);
   out.push(
