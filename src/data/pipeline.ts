@@ -2,11 +2,11 @@
 // builds the vocabulary on the training split, and writes JSONL, token shards
 // and a stats report (src/data/README.md describes every file).
 //
-// CLI: node out/src/data/pipeline.js [--corpora DIR] [--out DIR] [--vocab-out FILE]
+// CLI: node out/src/data/pipeline.js [--corpora DIR] [--out DIR] [--vocab-out FILE | --vocab FILE]
 //        [--no-fetch] [--max-train-tokens N] [--vocab-size N] [--min-doc-chars N]
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tokenizer } from '../engine/tokenizer';
+import { Tokenizer, VocabularyFile } from '../engine/tokenizer';
 import { fetchCorpora } from './corpora/fetchCorpora';
 import { findDuplicates } from './dedupe';
 import { DEFAULT_CAPS, ExampleCaps, examplesOf } from './examples/build';
@@ -38,6 +38,12 @@ export interface PipelineOptions {
   out: string;
   /** Where the vocabulary goes; default <out>/vocab-<version>.json. */
   vocabOut?: string;
+  /**
+   * Tokenize with this vocabulary file instead of building one (nothing is
+   * written to vocabOut): new data for a model that already exists, whose
+   * embedding is tied to its vocabulary.
+   */
+  vocabulary?: string;
   /** Install the corpora first (npm, Debian, site-packages link). Default false. */
   fetch?: boolean;
   vocabSize?: number;
@@ -181,8 +187,8 @@ function writeSplit(
         const [a, b] = overlappingTokens(enc, c.span.start, c.span.end);
         return [a, Math.max(a, b - 1), CANDIDATE_KIND[c.kind]];
       });
-      // Over the intact file even where comments are cut: the rank the question would get had they stayed.
-      const lexicalRank = chunks!.lexicalRank(ex.question, ex.answer);
+      // Over the document as shown: cut text blanked (offsets kept), so a cut comment's words do not count.
+      const lexicalRank = (ex.cuts.length > 0 ? new FileChunks(blanked(record.text, ex.cuts)) : chunks!).lexicalRank(ex.question, ex.answer);
       const question = shards.addQuestion(tokenizer.encode(ex.question).ids);
       shards.addExample([docStart, docCount], question, cuts, candidates, [first, stop - 1], lexicalRank);
       examplesOut.write({ ...ex, tokens: { doc: [docStart, docCount], question, cuts, candidates, answer: [first, stop - 1], lexicalRank } });
@@ -193,6 +199,17 @@ function writeSplit(
   shards.close();
   docsOut.close();
   examplesOut.close();
+}
+
+/** `text` with every cut's characters but its line breaks turned into spaces: what is shown, at the same offsets. */
+function blanked(text: string, cuts: readonly Span[]): string {
+  let out = '';
+  let last = 0;
+  for (const c of cuts) {
+    out += text.slice(last, c.start) + text.slice(c.start, c.end).replace(/[^\n]/g, ' ');
+    last = c.end;
+  }
+  return out + text.slice(last);
 }
 
 function assertPackagesDisjoint(stats: StatsCollector): void {
@@ -237,11 +254,20 @@ export function runPipeline(options: PipelineOptions): PipelineReport {
   const train = kept.filter((m) => m.split === 'train');
   const texts = vocabularyTexts(train, opts.maxVocabChars);
   const trainSources = [...new Set(train.map((m) => m.record.source))].sort();
-  const vocabulary = buildVocabulary(texts, { size: opts.vocabSize ?? DEFAULT_VOCAB_SIZE, version: VOCAB_VERSION, sources: trainSources, fallback: 'subpieces' });
-  fs.mkdirSync(path.dirname(vocabOut), { recursive: true });
-  fs.writeFileSync(vocabOut, formatVocabularyFile(vocabulary));
+  let vocabulary: VocabularyFile;
+  let vocabFile: string;
+  if (options.vocabulary) {
+    vocabulary = JSON.parse(fs.readFileSync(options.vocabulary, 'utf8')) as VocabularyFile;
+    vocabFile = options.vocabulary;
+    log(`vocabulary: ${vocabulary.size} ids, kept from ${vocabFile}`);
+  } else {
+    vocabulary = buildVocabulary(texts, { size: opts.vocabSize ?? DEFAULT_VOCAB_SIZE, version: VOCAB_VERSION, sources: trainSources, fallback: 'subpieces' });
+    vocabFile = vocabOut;
+    fs.mkdirSync(path.dirname(vocabOut), { recursive: true });
+    fs.writeFileSync(vocabOut, formatVocabularyFile(vocabulary));
+    log(`vocabulary: ${vocabulary.size} ids from ${vocabulary.trainedOn.chars} training characters -> ${vocabOut}`);
+  }
   const tokenizer = Tokenizer.fromVocabulary(vocabulary);
-  log(`vocabulary: ${vocabulary.size} ids from ${vocabulary.trainedOn.chars} training characters -> ${vocabOut}`);
   phase('vocabulary');
 
   const stats = new StatsCollector();
@@ -270,7 +296,7 @@ export function runPipeline(options: PipelineOptions): PipelineReport {
       trainDocsOverBudget: over,
     },
     examplesDropped: dropped,
-    vocabulary: { version: vocabulary.version, size: vocabulary.size, file: path.basename(vocabOut), trainedOnChars: vocabulary.trainedOn.chars },
+    vocabulary: { version: vocabulary.version, size: vocabulary.size, file: path.basename(vocabFile), trainedOnChars: vocabulary.trainedOn.chars },
     seconds,
   };
   writeReport(options.out, report, opts);
@@ -303,6 +329,7 @@ function parseArgs(argv: string[]): CliOptions {
     if (a === '--corpora') o.corpora = path.resolve(value());
     else if (a === '--out') o.out = path.resolve(value());
     else if (a === '--vocab-out') o.vocabOut = path.resolve(value());
+    else if (a === '--vocab') o.vocabulary = path.resolve(value());
     else if (a === '--no-fetch') o.fetch = false;
     else if (a === '--max-train-tokens') o.maxTrainTokens = count();
     else if (a === '--vocab-size') o.vocabSize = count();
@@ -318,7 +345,7 @@ export function main(argv: string[]): number {
     options = parseArgs(argv);
   } catch (err) {
     process.stderr.write(`data: ${(err as Error).message}\n`);
-    process.stderr.write('usage: node out/src/data/pipeline.js [--corpora DIR] [--out DIR] [--vocab-out FILE] [--no-fetch] [--max-train-tokens N] [--vocab-size N] [--min-doc-chars N]\n');
+    process.stderr.write('usage: node out/src/data/pipeline.js [--corpora DIR] [--out DIR] [--vocab-out FILE | --vocab FILE] [--no-fetch] [--max-train-tokens N] [--vocab-size N] [--min-doc-chars N]\n');
     return 2;
   }
   try {

@@ -6,7 +6,8 @@ export type SourceId = 'npm-dts' | 'python' | 'go' | 'rust' | 'python-faq';
 export type Split = 'train' | 'dev' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'dev', 'test'];
 
-export type ExampleKind = 'doc2decl' | 'usage2def' | 'faq';
+export type ExampleKind = 'doc2decl' | 'comment2code' | 'usage2def' | 'faq';
+export const EXAMPLE_KINDS: readonly ExampleKind[] = ['doc2decl', 'comment2code', 'usage2def', 'faq'];
 
 /** UTF-16 character offsets [start, end) into a document's text. */
 export interface Span {

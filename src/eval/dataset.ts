@@ -2,6 +2,7 @@
 // models/data/<split>/docs.jsonl and examples.jsonl, one JSON object a line.
 import * as fs from 'fs';
 import * as readline from 'readline';
+import { EXAMPLE_KINDS, ExampleKind } from '../data/types';
 
 export interface SourceDocument {
   docId: string;
@@ -11,7 +12,7 @@ export interface SourceDocument {
   text: string;
 }
 
-export type ExampleKind = 'doc2decl' | 'usage2def' | 'faq';
+export type { ExampleKind };
 
 /** Character offsets [start, end) and 1-based inclusive lines, all in the ORIGINAL document text. */
 export interface GoldSpan {
@@ -56,7 +57,6 @@ function isOffsetPair(value: unknown): value is { start: number; end: number } {
   return typeof v === 'object' && v !== null && Number.isInteger(v.start) && Number.isInteger(v.end);
 }
 
-const KINDS: readonly string[] = ['doc2decl', 'usage2def', 'faq'];
 
 export async function readExamples(file: string): Promise<Example[]> {
   const examples: Example[] = [];
@@ -64,7 +64,7 @@ export async function readExamples(file: string): Promise<Example[]> {
     const v = value as Partial<Example>;
     const ok =
       hasStrings(value, ['id', 'source', 'kind', 'package', 'docId', 'question']) &&
-      KINDS.includes(v.kind as string) &&
+      EXAMPLE_KINDS.includes(v.kind as ExampleKind) &&
       isOffsetPair(v.answer) &&
       Number.isInteger(v.answer.startLine) &&
       Number.isInteger(v.answer.endLine) &&

@@ -35,7 +35,7 @@ describe('data: pipeline end to end on the fixture corpus', function () {
 
   it('writes every file of every split, the stats and the vocabulary', () => {
     for (const split of SPLITS) {
-      for (const f of ['docs.jsonl', 'examples.jsonl', 'tokens.i32', 'offsets.i32', 'docs.index.json', 'questions.i32', 'examples.i32', 'cuts.i32', 'candidates.i32']) {
+      for (const f of ['docs.jsonl', 'examples.jsonl', 'tokens.i32', 'offsets.i32', 'docs.index.json', 'questions.i32', 'examples.i32', 'cuts.i32', 'candidates.i32', 'lexical-ranks.i32']) {
         assert.ok(fs.existsSync(path.join(out, split, f)), `${split}/${f}`);
       }
     }
@@ -112,6 +112,23 @@ describe('data: pipeline end to end on the fixture corpus', function () {
         const [start, count] = shards.index[d.docId];
         assert.strictEqual(tokenizer.decode(shards.tokens.subarray(start, start + count)), d.text);
       }
+    }
+  });
+
+  it('tokenizes with a given vocabulary and writes none (data for a model that exists)', () => {
+    const again = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-vocab-test-'));
+    try {
+      const vocabulary = path.join(out, 'vocab-v2.json');
+      const second = runPipeline({ corpora: FIXTURE_CORPORA, out: again, minDocChars: 0, vocabulary, log: () => undefined });
+      assert.ok(!fs.existsSync(path.join(again, 'vocab-v2.json')), 'no vocabulary written beside the data');
+      assert.deepStrictEqual(second.vocabulary, report.vocabulary);
+      for (const split of SPLITS) {
+        for (const f of ['tokens.i32', 'examples.i32', 'lexical-ranks.i32']) {
+          assert.ok(fs.readFileSync(path.join(again, split, f)).equals(fs.readFileSync(path.join(out, split, f))), `${split}/${f}`);
+        }
+      }
+    } finally {
+      fs.rmSync(again, { recursive: true, force: true });
     }
   });
 

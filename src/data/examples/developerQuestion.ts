@@ -113,6 +113,14 @@ const LOCATE_VERB = ['where does it {v} {r}?', 'where is the code that {vs} {r}?
 const EXPLAIN_VERB = ['how does it {v} {r}?', 'what {vs} {r}?', 'why would it {v} {r}?', 'what happens when it needs to {v} {r}?'];
 const CONDITION = ['what happens when {r}?', 'how can I tell whether {r}?', 'where does it check whether {r}?'];
 const NOUN = ['where is {r} defined?', 'what is {r}?', 'where is {r} handled?', 'what holds {r}?'];
+/** Inline comments that open with a subject ("we retry…", "the heap may…") rather than a verb. */
+const STATEMENT = ['where is the code where {r}?', 'which part of the code says {r}?', 'where does it handle that {r}?'];
+const SUBJECT = new Set(
+  ('a an the this that these those we it i our its there here now then so also note instead otherwise only just for in on ' +
+    'with at by from to as since because all each every some any no not but and or').split(' '),
+);
+/** Endings of nouns, adjectives and adverbs, which an inline comment's first word has when it is not a verb. */
+const NOT_VERB = /(?:ance|ence|tion|sion|ment|ness|ity|ar|ly|ous|al|ic|ive|ful|less|ble|ing|ed|er|or|ist|ism)$/;
 const CONFIG = ['which option sets {r}?', 'which parameter controls {r}?', 'how do I set {r}?', 'what argument gives {r}?'];
 
 function fill(template: string, verb: string, rest: string[]): string {
@@ -129,8 +137,11 @@ function clip(rest: string[], budget: number): string[] {
 /**
  * The developer-style question for a documented declaration `name`, or
  * undefined when the comment says too little (fewer than MIN_QUESTION_WORDS).
+ * `inline`: the text is an inline comment about the code below it, which
+ * mostly opens with a verb in the imperative ("drop stale entries") or a
+ * subject ("we never…"): any other first word is read as a verb.
  */
-export function developerQuestion(docText: string, name: string, seed: string): DeveloperQuestion | undefined {
+export function developerQuestion(docText: string, name: string, seed: string, inline = false): DeveloperQuestion | undefined {
   const rand = seededRandom(seed);
   const { sentences, params } = parseDoc(docText);
   const useParam = params.length > 0 && (sentences.length === 0 || rand() < 0.35);
@@ -147,8 +158,9 @@ export function developerQuestion(docText: string, name: string, seed: string): 
     const sentence = rand() < 0.7 || sentences.length === 1 ? sentences[0] : pick(sentences.slice(1), rand);
     const ws = words(sentence, name, rand);
     if (ws.length === 0) return undefined;
-    const verb = baseVerb(ws[0]);
     const lead = ws[0].toLowerCase();
+    const asVerb = inline && /^[a-z]{2,}$/.test(lead) && !SUBJECT.has(lead) && !NOT_VERB.test(lead) && !/^(?:whether|if|true)$/.test(lead);
+    const verb = inline && SUBJECT.has(lead) ? undefined : (baseVerb(ws[0]) ?? (asVerb ? lead : undefined));
     if (verb !== undefined) {
       const rest = clip(withSynonyms(ws.slice(1), rand), MAX_QUESTION_WORDS - 6);
       const explain = rand() < 0.35;
@@ -159,9 +171,9 @@ export function developerQuestion(docText: string, name: string, seed: string): 
       kind = 'explain';
       question = fill(pick(CONDITION, rand), '', rest);
     } else {
-      const rest = clip(lowerFirst(withSynonyms(ws, rand)), MAX_QUESTION_WORDS - 4);
+      const rest = clip(lowerFirst(withSynonyms(ws, rand)), MAX_QUESTION_WORDS - (inline ? 6 : 4));
       kind = 'locate';
-      question = fill(pick(NOUN, rand), '', rest);
+      question = fill(pick(inline ? STATEMENT : NOUN, rand), '', rest);
     }
   }
   const count = question.split(/\s+/).length;

@@ -1,10 +1,10 @@
 // The dataset report: examples per source × split and kind, and the document
 // length distribution in tokens (long documents are the point).
-import { ExampleKind, SourceId, Split, SPLITS } from '../types';
+import { EXAMPLE_KINDS, ExampleKind, SourceId, Split, SPLITS } from '../types';
 
 export const LENGTH_THRESHOLDS = [4096, 16384, 65536] as const;
 const PERCENTILES = [10, 25, 50, 75, 90, 99] as const;
-const KINDS: readonly ExampleKind[] = ['doc2decl', 'usage2def', 'faq'];
+const KINDS = EXAMPLE_KINDS;
 
 export interface SourceSplitCounts {
   docs: number;
@@ -40,7 +40,7 @@ export interface SplitSummary {
 }
 
 function emptyKinds(): Record<ExampleKind, number> {
-  return { doc2decl: 0, usage2def: 0, faq: 0 };
+  return { doc2decl: 0, comment2code: 0, usage2def: 0, faq: 0 };
 }
 
 export function lengthDistribution(lengths: number[]): LengthDistribution {
@@ -131,20 +131,26 @@ export class StatsCollector {
 /** The Markdown rendering of the splits' summaries plus free-form notes (one bullet each). */
 export function renderStatsMarkdown(splits: Record<Split, SplitSummary>, notes: string[]): string {
   const out: string[] = ['# Dataset statistics', ''];
-  out.push('## Examples per source and split', '', '| source | split | docs | tokens | doc2decl | usage2def | faq |', '|---|---|---|---|---|---|---|');
+  out.push('## Examples per source and split', '', `| source | split | docs | tokens | ${KINDS.join(' | ')} |`, `|---|---|---|---|${KINDS.map(() => '---|').join('')}`);
   for (const split of SPLITS) {
     for (const [source, c] of Object.entries(splits[split].bySource)) {
-      out.push(`| ${source} | ${split} | ${c!.docs} | ${c!.tokens} | ${c!.examples.doc2decl} | ${c!.examples.usage2def} | ${c!.examples.faq} |`);
+      out.push(`| ${source} | ${split} | ${c!.docs} | ${c!.tokens} | ${KINDS.map((k) => c!.examples[k]).join(' | ')} |`);
     }
   }
-  out.push('', '## Splits', '', '| split | packages | docs | tokens | examples | doc2decl | usage2def | faq | BM25 first, intact doc2decl | BM25 first: doc2decl / usage2def / all |', '|---|---|---|---|---|---|---|---|---|---|');
+  out.push(
+    '',
+    '## Splits',
+    '',
+    `| split | packages | docs | tokens | examples | ${KINDS.join(' | ')} | BM25 first, intact doc2decl | BM25 first: ${KINDS.join(' / ')} / all |`,
+    `|---|---|---|---|---|${KINDS.map(() => '---|').join('')}---|---|`,
+  );
   const share = (n: number, of: number) => (of > 0 ? (n / of).toFixed(3) : '-');
   for (const split of SPLITS) {
     const s = splits[split];
     const { examples, lexicalFirst } = s.intactDoc2decl;
     const f = s.lexicalFirstByKind;
     const all = share(KINDS.reduce((n, k) => n + f[k], 0), s.examples);
-    out.push(`| ${split} | ${s.packages} | ${s.docs} | ${s.tokens} | ${s.examples} | ${s.byKind.doc2decl} | ${s.byKind.usage2def} | ${s.byKind.faq} | ${share(lexicalFirst, examples)} of ${examples} | ${share(f.doc2decl, s.byKind.doc2decl)} / ${share(f.usage2def, s.byKind.usage2def)} / ${all} |`);
+    out.push(`| ${split} | ${s.packages} | ${s.docs} | ${s.tokens} | ${s.examples} | ${KINDS.map((k) => s.byKind[k]).join(' | ')} | ${share(lexicalFirst, examples)} of ${examples} | ${KINDS.map((k) => share(f[k], s.byKind[k])).join(' / ')} / ${all} |`);
   }
   const pKeys = PERCENTILES.map((p) => `p${p}`);
   out.push(
