@@ -19,7 +19,7 @@ SHARDS=models/gpu-shards
 if [ "${1:-}" != "--on-device" ]; then
   [ -f models/data/stats.json ] || { echo "train:gpu: no shards in models/data; run npm run data first" >&2; exit 1; }
   rm -rf "$SHARDS" && mkdir -p "$SHARDS/train"
-  for f in tokens.i32 questions.i32 examples.i32 cuts.i32 candidates.i32; do cp "models/data/train/$f" "$SHARDS/train/"; done
+  for f in tokens.i32 questions.i32 examples.i32 cuts.i32 candidates.i32 lexical-ranks.i32; do cp "models/data/train/$f" "$SHARDS/train/"; done
   cp models/data/stats.json models/data/match-classes.i32 "$SHARDS/"
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 -c "
 from models.treeformer.data import ShardSplit, write_subset

@@ -10,7 +10,7 @@ export const RANKERS: readonly RankerKind[] = ['bm25', 'model', 'hybrid'];
 export interface FusionWeights {
   /** Weight of the BM25 score divided by the best BM25 score of the question (so in [0, 1]). */
   lexical: number;
-  /** Weight of the reader's relevance of the chunk (reader.ts: its share of the window's relevance_logit). */
+  /** Weight of the reader's relevance of the chunk (Features.relevance). */
   relevance: number;
   /** Weight of the best span inside the chunk, as a log-probability over its window. */
   span: number;
@@ -26,7 +26,7 @@ export const DEFAULT_FUSION: FusionWeights = { lexical: 1, relevance: 0, span: 0
 /** What the reader says of one candidate (reader.ts), and its lexical score. */
 export interface Features {
   lexical: number;
-  /** log-sum-exp of relevance_evidence over the chunk's tokens (the window's relevance_logit for a model without it, 0 without either). */
+  /** The reader's relevance of the chunk (reader.ts chunkRelevance: the mean of its highest relevance_evidence values; the window's relevance_logit for a model without them, 0 without either). */
   relevance: number;
   /** log P(best span in the chunk | window): start and end log-softmax over the window. */
   span: number;
@@ -34,9 +34,9 @@ export interface Features {
 
 export function fusedScore(kind: RankerKind, w: FusionWeights, f: Features): number {
   if (kind === 'bm25') return f.lexical;
-  // The model alone: the chunk's share of the evidence, log P(window) + log P(chunk | window) up to a
-  // constant of the question. Adding the best span's log-probability (a second, weaker reading of where
-  // the answer lies) lowered hit@5 on the dev half for every reader measured (docs/DESIGN.md §5).
+  // The model alone: the chunk's relevance. Adding the best span's log-probability (a second, weaker
+  // reading of where the answer lies) lowered hit@5 on the dev half for every reader measured
+  // (docs/DESIGN.md §5).
   if (kind === 'model') return finite(f.relevance);
   return w.lexical * f.lexical + w.relevance * finite(f.relevance) + w.span * finite(f.span);
 }
