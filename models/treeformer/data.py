@@ -10,7 +10,7 @@ models/data/<split>/:
   candidates.i32  3 int32 per candidate: first, last, kind (0 gold, 1 best
                   lexical match that is not gold, 2 random chunk)
   lexical-ranks.i32  1 int32 per example: BM25's rank of the gold chunk in
-                  its intact file (0 = first, -1 = unknown)
+                  its document as shown (0 = first, -1 = unknown)
 Token positions are relative to the document's first token. The data root's
 stats.json names the shard format and the vocabulary.
 
@@ -28,8 +28,8 @@ differ from window 0 only in the question, so the relevance can only rank
 them below it by reading the question (a window of another document would
 let it learn "which file is this" instead). Questions are drawn uniformly,
 except that those whose gold chunk BM25 ranks first (lexical rank 0) are
-drawn `lexical_first_keep` times as often: real questions are about half as
-lexical as mined ones (DESIGN §5a). The span target is the gold span
+drawn `lexical_first_keep` times as often: over intact documents real
+questions are about half as lexical as mined ones (DESIGN §5a). The span target is the gold span
 in window 0 and [CLS] (position 0) elsewhere; the relevance target is window
 0 of the group (a listwise softmax over the group).
 
@@ -89,7 +89,7 @@ class TokenExample:
     cuts: List[Tuple[int, int]]  # [first, stop) in the document, sorted, disjoint
     candidates: List[Tuple[int, int, int]]  # (first, last, kind) in the document
     answer: Tuple[int, int]  # [first, last] in the document
-    lexical_rank: int = -1  # BM25's rank of the gold chunk in the intact file (0 = first, -1 = unknown)
+    lexical_rank: int = -1  # BM25's rank of the gold chunk in the document as shown (0 = first, -1 = unknown)
 
 
 def _ints(folder: Path, name: str, row: int) -> np.ndarray:

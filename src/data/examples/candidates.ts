@@ -67,8 +67,8 @@ export class FileChunks {
   }
 
   /**
-   * Where BM25 over the whole (intact) file ranks the gold chunk, as the
-   * lexical stage would: 0 when it is first, else how many other chunks
+   * Where BM25 over this text's chunks ranks the gold chunk, as the lexical
+   * stage would (the pipeline passes the document as shown, cuts blanked): 0 when it is first, else how many other chunks
    * score at least as high; the number of chunks when it scores 0 (no
    * question word in it); -1 when no chunk holds the answer's start. How
    * far a question's words match its answer: the trainer samples the
@@ -86,7 +86,7 @@ export class FileChunks {
     return rank;
   }
 
-  /** BM25 of every chunk for `question`; the last question's are kept, as the pipeline asks candidates then lexicalFirst. */
+  /** BM25 of every chunk for `question`; the last question's are kept, as the pipeline asks candidates then lexicalRank. */
   private scores(question: string): Float64Array {
     if (this.lastScores?.question !== question) this.lastScores = { question, scores: this.index.score(expandQuery(questionTerms(question))) };
     return this.lastScores.scores;
