@@ -42,3 +42,17 @@ def test_checkpoints_of_another_model_are_refused(two_checkpoints, tmp_path):
     torch.save(other, tmp_path / 'other.pt')
     with pytest.raises(SystemExit, match='another model config'):
         average(['--checkpoints', str(two_checkpoints[0]), str(tmp_path / 'other.pt'), '--out', str(tmp_path / 'x.pt')])
+
+
+def test_the_moving_average_of_one_checkpoint_is_taken_out_whole(two_checkpoints, tmp_path):
+    run = torch.load(two_checkpoints[0], map_location='cpu')
+    average(['--checkpoints', str(two_checkpoints[0]), '--ema', '0.9', '--out', str(tmp_path / 'ema.pt'),
+             '--recenter-steps', '0'])
+    ema = torch.load(tmp_path / 'ema.pt', map_location='cpu')
+    for name, value in ema['model'].items():
+        want = run['ema']['0.9'][name] if value.is_floating_point() else run['model'][name]
+        assert torch.equal(value, want), name
+    assert ema['ema_decay'] == 0.9 and ema['ema'] is None
+    assert any(not torch.equal(ema['model'][n], run['model'][n]) for n in run['ema']['0.9'])
+    with pytest.raises(SystemExit, match='no moving average of decay 0.5'):
+        average(['--checkpoints', str(two_checkpoints[0]), '--ema', '0.5', '--out', str(tmp_path / 'x.pt')])

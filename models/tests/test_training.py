@@ -3,6 +3,7 @@ import json
 import math
 
 import pytest
+import torch
 
 from models.treeformer import train as train_module
 from models.treeformer.train import Level, get_config, train
@@ -94,3 +95,55 @@ def test_a_level_curriculum_changes_the_sample_length(tmp_path):
     summary = train(cfg, tmp_path)
     assert [s['seq_len'] for s in summary['levels']] == [32, 64]
     assert (tmp_path / 'level-0.pt').exists() and (tmp_path / 'level-1.pt').exists()
+
+
+def test_the_moving_averages_follow_the_weights_and_survive_a_resume(tmp_path, monkeypatch):
+    model = train_module.Treeformer(get_config('tiny').model)
+    ema = train_module.start_ema(model, (0.9, 0.5))
+    name, start = next((n, v.clone()) for n, v in model.state_dict().items() if v.is_floating_point())
+    with torch.no_grad():
+        model.state_dict()[name].add_(1.0)
+    train_module.update_ema(ema, model)
+    assert torch.allclose(ema['0.9'][name], start + 0.1) and torch.allclose(ema['0.5'][name], start + 0.5)
+    assert not any(v.is_floating_point() is False for v in ema['0.9'].values())  # int buffers stay out
+
+    cfg = get_config('tiny')
+    cfg.checkpoint_every_s = 0.0
+    uninterrupted = train(cfg, tmp_path / 'whole')
+    real_write = train_module.Log.write
+
+    def interrupting_write(self, **record):
+        real_write(self, **record)
+        if record.get('event') == 'train' and record['level'] == 1 and record['step'] == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module.Log, 'write', interrupting_write)
+    with pytest.raises(KeyboardInterrupt):
+        train(get_config('tiny'), tmp_path / 'cut')
+    monkeypatch.setattr(train_module.Log, 'write', real_write)
+    train(get_config('tiny'), tmp_path / 'cut', resume=True)
+    whole, cut = (torch.load(tmp_path / run / 'checkpoint.pt', map_location='cpu') for run in ('whole', 'cut'))
+    assert list(whole['ema']) == ['0.9']
+    for n, v in whole['ema']['0.9'].items():
+        assert torch.allclose(cut['ema']['0.9'][n], v, atol=1e-6), n
+    moved = [n for n, v in whole['ema']['0.9'].items() if not torch.allclose(v, whole['model'][n])]
+    assert moved, 'the average lags the weights'
+    assert uninterrupted['levels'][1]['steps'] == 12
+
+
+def test_snapshots_are_kept_every_so_many_seconds_of_a_level(tmp_path, monkeypatch):
+    cfg = get_config('tiny')
+    cfg.levels = [Level('tc', steps=4)]
+    cfg.snapshot_every_s = 60.0
+    clock = iter(range(0, 100_000, 30))  # each look at the clock is 30 s later: a step takes 30 s
+
+    class FakeTime:
+        monotonic = staticmethod(lambda: float(next(clock)))
+        strftime = staticmethod(train_module.time.strftime)
+
+    monkeypatch.setattr(train_module, 'time', FakeTime)
+    train(cfg, tmp_path)
+    snapshots = [r for r in read_log(tmp_path) if r['event'] == 'snapshot']
+    assert [(r['step'], r['file']) for r in snapshots] == [(2, 'checkpoint-level0-1m.pt'), (4, 'checkpoint-level0-2m.pt')]
+    first = torch.load(tmp_path / 'checkpoint-level0-1m.pt', map_location='cpu')
+    assert first['level_step'] == 2 and '0.9' in first['ema']

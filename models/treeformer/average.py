@@ -4,11 +4,16 @@ question's noise: on the hand-written dev questions, checkpoints of one run
 20 minutes apart read 0.43 and 0.39 MRR. The mean of the later checkpoints
 of a fine-tuning run (one basin, one starting point) keeps what they share.
 
+The other average is the one training keeps as it goes (`ema_decays` of the
+config, e.g. `ship-ema`): `--ema DECAY` takes that moving average out of one
+checkpoint.
+
 Tree splits are discrete, so after averaging each split's bias is moved to
 the median margin of what reaches it, on a few training batches, as training
 does after every step (Treeformer.recenter_trees).
 
   python3 -m models.treeformer.average --checkpoints A.pt B.pt ... --out AVG.pt [--recenter-steps 8]
+  python3 -m models.treeformer.average --checkpoints RUN.pt --ema 0.995 --out AVG.pt
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ import torch
 
 from .data import GroupBatches, ShardSplit
 from .model import Treeformer, TreeformerConfig
-from .train import CONFIGS, layout_for, questions_per_step, resolve_data
+from .train import CONFIGS, ema_key, layout_for, questions_per_step, resolve_data
 
 
 def average_states(states: List[dict]) -> dict:
@@ -39,17 +44,28 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--checkpoints', type=Path, nargs='+', required=True)
     parser.add_argument('--out', type=Path, required=True)
+    parser.add_argument('--ema', type=float, help="one checkpoint's moving average of this decay, instead of a mean")
     parser.add_argument('--recenter-steps', type=int, default=8)
     args = parser.parse_args(argv)
-    if len(args.checkpoints) < 2:
-        raise SystemExit('average: give at least two checkpoints')
+    if args.ema is None and len(args.checkpoints) < 2:
+        raise SystemExit('average: give at least two checkpoints (or one with --ema)')
+    if args.ema is not None and len(args.checkpoints) != 1:
+        raise SystemExit('average: --ema takes one checkpoint')
     ckpts = [torch.load(p, map_location='cpu') for p in args.checkpoints]
     for p, c in zip(args.checkpoints[1:], ckpts[1:]):
         if c['model_config'] != ckpts[0]['model_config'] or c.get('vocabulary') != ckpts[0].get('vocabulary'):
             raise SystemExit(f'average: {p} has another model config or vocabulary than {args.checkpoints[0]}')
     torch.set_num_threads(2)
     model = Treeformer(TreeformerConfig(**ckpts[0]['model_config']))
-    model.load_state_dict(average_states([c['model'] for c in ckpts]))
+    if args.ema is not None:
+        kept = ckpts[0].get('ema') or {}
+        if ema_key(args.ema) not in kept:
+            raise SystemExit(f'average: {args.checkpoints[0]} keeps no moving average of decay {args.ema:g} '
+                             f'(it keeps: {", ".join(kept) or "none"})')
+        # the average holds the float tensors; int buffers (word classes) come from the weights
+        model.load_state_dict({**ckpts[0]['model'], **kept[ema_key(args.ema)]})
+    else:
+        model.load_state_dict(average_states([c['model'] for c in ckpts]))
     cfg = CONFIGS[ckpts[0]['train_config']['name']]
     if args.recenter_steps > 0:
         split = ShardSplit(resolve_data(cfg, args.out.parent) / 'train', model.cfg.vocab_size)
@@ -64,9 +80,11 @@ def main(argv=None) -> None:
                 model.recenter_trees(cfg.tree_recenter_rate)
     last = ckpts[-1]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({**{k: v for k, v in last.items() if k != 'optimizer'}, 'optimizer': None, 'model': model.state_dict(),
-                'averaged_from': [str(p) for p in args.checkpoints]}, args.out)
-    print(f'wrote {args.out}: the mean of {len(ckpts)} checkpoints, splits recentred on {args.recenter_steps} batches')
+    what = f'the moving average of decay {args.ema:g}' if args.ema is not None else f'the mean of {len(ckpts)} checkpoints'
+    torch.save({**{k: v for k, v in last.items() if k not in ('optimizer', 'ema')}, 'optimizer': None, 'ema': None,
+                'model': model.state_dict(), 'averaged_from': [str(p) for p in args.checkpoints],
+                'ema_decay': args.ema}, args.out)
+    print(f'wrote {args.out}: {what}, splits recentred on {args.recenter_steps} batches')
 
 
 if __name__ == '__main__':

@@ -81,6 +81,8 @@ class TrainConfig:
     extrapolation_lengths: tuple = (2048, 4096, 8192)  # the final model is also measured at these lengths
     log_every_s: float = 30.0
     checkpoint_every_s: float = 300.0
+    snapshot_every_s: float = 0.0  # also keep checkpoint-<M>m.pt every this many seconds of a level (0 = never)
+    ema_decays: tuple = ()  # exponential moving averages of the weights kept beside them, one per decay
     seed: int = 0
     threads: int = 2  # torch intra-op threads (tiny tensors run faster on one)
     device: str = 'cpu'  # 'cuda' on a lent GPU (npm run train:gpu)
@@ -114,7 +116,7 @@ CONFIGS: Dict[str, TrainConfig] = {
         levels=[Level('tc', steps=12), Level('tf+tc', steps=12)],
         seq_len=64, group_size=2, step_tokens=512, lr=3e-3, warmup_steps=5, data='synthetic', val_groups=16, locate_weight=1.0,
         chunk_weight=1.0, lexical_first_keep=0.5,
-        extrapolation_lengths=(128,), log_every_s=0.0, checkpoint_every_s=5.0, threads=1),
+        extrapolation_lengths=(128,), log_every_s=0.0, checkpoint_every_s=5.0, ema_decays=(0.9,), threads=1),
     # The base of the shipped reader (reader v2, 120 min): a curriculum from 1k
     # to 4k tokens a sample, level 1 TC (dense gradients teach the trees), then
     # TF+TC at 4k (DESIGN §3).
@@ -152,6 +154,15 @@ CONFIGS: Dict[str, TrainConfig] = {
     # questions than its start.
     'ship-inline': TrainConfig(name='ship-inline', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
                                levels=[Level('tf+tc', minutes=75)], locate_weight=1.0, lexical_first_keep=0.5, lr=3e-4),
+    # ship-inline with two moving averages of the weights beside them (decay
+    # 0.995 spans ~200 steps, ~17 min; 0.999 ~1,000 steps, the whole run) and
+    # a snapshot every 20 minutes: one run's checkpoints 20 minutes apart read
+    # 0.04 MRR apart on the dev questions, as much as any change measured, so
+    # the weights of one moment are a noisy pick (a step holds one question).
+    # Export an average with `average --ema DECAY`.
+    'ship-ema': TrainConfig(name='ship-ema', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
+                            levels=[Level('tf+tc', minutes=80)], locate_weight=1.0, lexical_first_keep=0.5, lr=3e-4,
+                            ema_decays=(0.995, 0.999), snapshot_every_s=1200.0),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
@@ -225,6 +236,25 @@ def make_optimizer(model: Treeformer, cfg: TrainConfig) -> torch.optim.Optimizer
         (decay if p.dim() >= 2 and 'tree_' not in name and 'emb' not in name else plain).append(p)
     return torch.optim.AdamW([{'params': decay, 'weight_decay': cfg.weight_decay},
                               {'params': plain, 'weight_decay': 0.0}], lr=cfg.lr)
+
+
+def ema_key(decay: float) -> str:
+    return f'{decay:g}'
+
+
+def start_ema(model: Treeformer, decays) -> Dict[str, Dict[str, torch.Tensor]]:
+    """One copy of the float weights and buffers per decay, starting at the current weights."""
+    return {ema_key(d): {k: v.detach().clone() for k, v in model.state_dict().items() if v.is_floating_point()}
+            for d in decays}
+
+
+@torch.no_grad()
+def update_ema(ema: Dict[str, Dict[str, torch.Tensor]], model: Treeformer) -> None:
+    weights = model.state_dict()
+    for key, avg in ema.items():
+        decay = float(key)
+        for name, value in avg.items():
+            value.mul_(decay).add_(weights[name], alpha=1.0 - decay)
 
 
 def learning_rate(cfg: TrainConfig, step: int, progress: float) -> float:
@@ -369,6 +399,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
     rng = np.random.default_rng(cfg.seed)
     if state is not None:
         model.load_state_dict(state['model'])
+        ema = state.get('ema') or start_ema(model, cfg.ema_decays)
         rng.bit_generator.state = state['rng']['numpy']
         torch.set_rng_state(state['rng']['torch'].cpu())
         log.write(event='resume', level=state['level'], level_step=state['level_step'])
@@ -383,11 +414,12 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
                 model.set_match_classes(classes)
             if cfg.model.match_rarity:
                 model.set_match_rarity(word_rarity(train_split, model.match_class.cpu()))
+        ema = start_ema(model, cfg.ema_decays)
         log.write(event='start', config=cfg.name, train_examples=len(train_split.examples), init=state['init'],
                   data=repo_relative(data_root), parameters=sum(p.numel() for p in model.parameters()))
 
     def checkpoint(optimizer) -> None:
-        save_atomic({**state, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+        save_atomic({**state, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(), 'ema': ema,
                      'model_config': asdict(model.cfg), 'train_config': asdict(cfg), 'vocabulary': vocab,
                      'data': {'root': repo_relative(data_root), 'train_examples': len(train_split.examples),
                               'train_documents': train_split.n_documents},
@@ -409,7 +441,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
                       freeze_trees=level.freeze_trees, minutes=level.minutes, steps=level.steps)
         elif state['optimizer'] is not None:
             optimizer.load_state_dict(state['optimizer'])
-        run_level(model, optimizer, level, cfg, batches, state, log, checkpoint)
+        run_level(model, optimizer, level, cfg, batches, state, log, checkpoint, ema, out)
 
         summary = {'level': state['level'], 'attention': level.attention, 'seq_len': layout.seq_len,
                    'freeze_trees': level.freeze_trees, 'steps': state['level_step'],
@@ -419,7 +451,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
             summary['val'] = evaluate(model, val_split, layout, cfg.val_groups, cfg.group_size)
         state['levels'].append(summary)
         log.write(event='level_done', **summary)
-        state.update(level=state['level'] + 1, level_step=0, level_elapsed=0.0, optimizer=None)
+        state.update(level=state['level'] + 1, level_step=0, level_elapsed=0.0, level_snapshots=0, optimizer=None)
         checkpoint(optimizer)
         shutil.copyfile(ckpt_path, out / f'level-{state["level"] - 1}.pt')  # each level's weights, to compare
 
@@ -438,8 +470,10 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
 
 
 def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBatches, state: dict, log: Log,
-              checkpoint) -> None:
-    """Steps until the level's budget is spent; keeps `state` current."""
+              checkpoint, ema: dict, out_dir: Path) -> None:
+    """Steps until the level's budget is spent; keeps `state` and the moving
+    averages `ema` current; every `snapshot_every_s` of the level, a copy of
+    the checkpoint named by the level's minutes."""
     state.setdefault('level_tokens', 0)
     if state['level_step'] == 0:
         state['level_tokens'] = 0
@@ -477,6 +511,7 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         model.recenter_trees(cfg.tree_recenter_rate)
+        update_ema(ema, model)
         seconds = time.monotonic() - t0
 
         tokens = batch['input_ids'].numel()
@@ -510,6 +545,13 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
         if now - last_ckpt >= cfg.checkpoint_every_s:
             checkpoint(optimizer)
             last_ckpt = now
+        if cfg.snapshot_every_s and state['level_elapsed'] >= (state.get('level_snapshots', 0) + 1) * cfg.snapshot_every_s:
+            state['level_snapshots'] = state.get('level_snapshots', 0) + 1
+            checkpoint(optimizer)
+            last_ckpt = now
+            name = f'checkpoint-level{state["level"]}-{round(state["level_elapsed"] / 60)}m.pt'
+            shutil.copyfile(out_dir / CHECKPOINT, out_dir / name)
+            log.write(event='snapshot', level=state['level'], step=state['level_step'], file=name)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
