@@ -55,7 +55,7 @@ function outcomes(kind: RankerKind, w: FusionWeights, reads: readonly Read[], fi
   });
 }
 
-/** Model weights must beat lexical-only on dev MRR by this much to be kept: smaller gains are noise on 75 questions. */
+/** Model weights must beat lexical-only on dev MRR by this much to be kept: smaller gains are noise on the dev half. */
 const MIN_FIT_GAIN = 0.01;
 
 function fit(reads: readonly Read[], fileOf: (f: string) => string, base: FusionWeights): FusionWeights {
@@ -137,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const fileOf = (answerFile: string) => back.get(answerFile) ?? answerFile;
 
-  // The workspace scope is all 27 files (~2M tokens): past the default cap a question.
+  // The workspace scope is every file of the set (over 1M tokens): past the default cap a question.
   const engine = await openEngine({ modelPath: path.resolve(values.model!), maxScopeTokens: 10_000_000 });
   const reads: Read[] = [];
   // The model reads only when a ranker needs it; bm25 alone is measured without it.
