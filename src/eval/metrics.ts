@@ -1,9 +1,10 @@
 // Per-example metrics: span hits, reciprocal rank, and SQuAD-style token
 // exact match / F1 between the top answer's text and the gold text.
+import { MAX_HIT_LINES } from './questions/scoring';
 import { Answer } from './ranker';
 
-/** An answer longer than this never counts as a hit (a whole window is not an answer). */
-export const MAX_HIT_LINES = 60;
+// One hit rule for both evals: the hand-written questions' (DESIGN §6).
+export { MAX_HIT_LINES };
 
 export interface GoldLines {
   file: string;

@@ -3,6 +3,7 @@
 // the first 10 answers; and the two question-sensitivity figures.
 import { KINDS, Question, QuestionKind } from './questionSet';
 
+/** An answer longer than this never counts as a hit (a whole window is not an answer). */
 export const MAX_HIT_LINES = 60;
 export const RANK_DEPTH = 10;
 
