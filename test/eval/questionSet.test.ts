@@ -40,7 +40,7 @@ describe('hand-written question set (models/questions)', () => {
     assert.throws(() => assertNotReserved('/corpora/npm/node_modules/@types/vscode/index.d.ts'), /reserved/);
   });
 
-  it('refuses a gold range outside the pinned file and an unknown kind', () => {
+  it('refuses a gold range outside the pinned file, an unknown kind and an unpinned file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'questions-'));
     const qdir = path.join(dir, 'models', 'questions');
     fs.mkdirSync(qdir, { recursive: true });
