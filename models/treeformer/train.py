@@ -163,6 +163,12 @@ CONFIGS: Dict[str, TrainConfig] = {
     'ship-ema': TrainConfig(name='ship-ema', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
                             levels=[Level('tf+tc', minutes=80)], locate_weight=1.0, lexical_first_keep=0.5, lr=3e-4,
                             ema_decays=(0.995, 0.999), snapshot_every_s=1200.0),
+    # ship-ema carried on: --init ship-ema's final raw weights (level-0.pt), which
+    # were still gaining on the dev questions when its 90 minutes ran out; a
+    # fresh, lower cosine (2e-4 to 2e-5) so the restart does not undo them.
+    'ship-long': TrainConfig(name='ship-long', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
+                             levels=[Level('tf+tc', minutes=130)], locate_weight=1.0, lexical_first_keep=0.5, lr=2e-4,
+                             ema_decays=(0.995,), snapshot_every_s=1200.0),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
