@@ -1,11 +1,7 @@
-"""The ablation's FLOP count and paired test, and the card's metrics writer."""
-import json
-import sys
-
+"""The ablation's FLOP count and paired test."""
 import numpy as np
 import pytest
 
-from models.treeformer import card_metrics
 from models.treeformer.ablation import attention_flops, sign_test
 
 
@@ -35,23 +31,3 @@ def test_sign_test_counts_only_the_questions_where_the_two_differ():
     assert p == pytest.approx(2 / 2 ** 10)  # both tails of 10 out of 10
     assert sign_test(a, a) == (0, 0, 1.0)
 
-
-def _results(path, hit5, examples=10):
-    overall = {'examples': examples, 'hit1': 0.1, 'hit5': hit5, 'mrr': 0.2, 'exactMatch': 0.0, 'f1': 0.3,
-               'latencyMs': {'mean': 1.0, 'p50': 1.0, 'p95': 2.0}}
-    path.write_text(json.dumps({'overall': overall}))
-    return path
-
-
-def test_card_metrics_come_from_the_eval_files(tmp_path, monkeypatch):
-    card = tmp_path / 'card.json'
-    card.write_text(json.dumps({'format': 'treeformer-qa-card/1', 'metrics': {'status': 'pending'}}))
-    model, bm25 = _results(tmp_path / 'm.json', 0.5), _results(tmp_path / 'b.json', 0.3)
-    monkeypatch.setattr(sys, 'argv', ['x', '--card', str(card), '--model-eval', str(model), '--bm25-eval', str(bm25)])
-    card_metrics.main()
-    written = json.loads(card.read_text())
-    assert written['metrics']['model']['hit5'] == 0.5 and written['metrics']['bm25']['hit5'] == 0.3
-    assert '--limit 10' in written['metrics']['command_model'] and written['format'] == 'treeformer-qa-card/1'
-    _results(bm25, 0.3, examples=11)
-    with pytest.raises(SystemExit):
-        card_metrics.main()  # scored on different examples: refused
