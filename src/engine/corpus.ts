@@ -24,8 +24,6 @@ export interface FileContent {
   windows: TokenWindow[];
   /** One leaf bag per window, once the file has been indexed. */
   bags?: LeafBags;
-  /** One answer prior per window (index/entryCodec.ts), set with `bags`. */
-  priors?: Float32Array;
   /** The file's chunks and their search terms, once asked for (Corpus.chunksOf). */
   chunks?: ChunkSet;
 }
@@ -83,10 +81,9 @@ export class Corpus {
   }
 
   /** Records a file's freshly computed routing (and writes its entry when there is a store). */
-  async saveRouting(content: FileContent, bags: LeafBags, priors: Float32Array): Promise<void> {
+  async saveRouting(content: FileContent, bags: LeafBags): Promise<void> {
     content.bags = bags;
-    content.priors = priors;
-    await this.store?.save({ hash: content.hash, tokens: content.tokens, bags, priors });
+    await this.store?.save({ hash: content.hash, tokens: content.tokens, bags });
   }
 
   /** The chunks of a loaded file, computed once per content. */
@@ -118,12 +115,10 @@ export class Corpus {
       tokens,
       windows: splitIntoWindows(tokens, this.windowShape),
       bags: stored?.bags,
-      priors: stored?.priors,
     };
     if (content.bags && content.bags.offsets.length !== content.windows.length + 1) {
       // Written with another window shape: the tokens stand, the routing does not.
       content.bags = undefined;
-      content.priors = undefined;
     }
     this.byHash.set(hash, content);
     this.tokensHeld += tokens.ids.length;

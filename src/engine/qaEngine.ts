@@ -16,7 +16,6 @@ import { Candidate, ReadContext, readCandidates, readForTrace } from './reader';
 import { LexicalIndex, topIndexes } from './search/lexicalIndex';
 import { expandQuery } from './search/synonyms';
 import { questionTerms } from './search/terms';
-import { bestSpanMargin } from './spans';
 import type { WorkerTokenizer } from './tokenizer';
 import { buildTrace } from './trace';
 import type { Answer, AskRequest, AskResult, DefinitionAnswer, DefinitionRequest, IndexStats, Progress, QaEngine } from './types';
@@ -248,7 +247,7 @@ export class Engine implements QaEngine {
 
   /**
    * Indexes files not indexed yet. With a leaf weight, every window runs once
-   * with an empty question and keeps its leaf bag (and its answer prior);
+   * with an empty question and keeps its leaf bag;
    * without one the model is not run and the entry holds empty bags, so the
    * tokens are still reused across processes.
    */
@@ -264,8 +263,7 @@ export class Engine implements QaEngine {
       throwIfAborted(signal);
       const { content } = file;
       const bags = [];
-      const priors = new Float32Array(content.windows.length);
-      for (const [i, w] of content.windows.entries()) {
+      for (const w of content.windows) {
         if (!routes) {
           bags.push({ keys: new Uint32Array(0), counts: new Uint16Array(0) });
           continue;
@@ -275,11 +273,10 @@ export class Engine implements QaEngine {
         const n = input.inputIds.length;
         const out = await runner.run(input, true);
         bags.push(bagOfPositions(out.leaves!, runner.shape, n, g, n));
-        priors[i] = bestSpanMargin(out.start, out.end, g, n);
         onProgress?.({ phase: 'index', done: ++done, total, file: file.path });
       }
       if (!routes) onProgress?.({ phase: 'index', done: (done += content.windows.length), total, file: file.path });
-      await this.corpus.saveRouting(content, packBags(bags), priors);
+      await this.corpus.saveRouting(content, packBags(bags));
     }
   }
 

@@ -58,9 +58,3 @@ function bestFreeSpan(
   }
   return best;
 }
-
-/** The best span's margin over "no answer" among positions [from, to) of one run; −Infinity when there are none. */
-export function bestSpanMargin(start: ArrayLike<number>, end: ArrayLike<number>, from: number, to: number): number {
-  const [best] = decodeSpans(start, end, { from, to }, { maxTokens: MAX_SPAN_TOKENS, count: 1, nullScore: start[0] + end[0] });
-  return best ? best.score : -Infinity;
-}

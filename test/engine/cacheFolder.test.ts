@@ -20,7 +20,6 @@ function entry(): IndexEntry {
     hash: HASH,
     tokens: { ids: Int32Array.from([5, 6]), starts: Int32Array.from([0, 2]), ends: Int32Array.from([2, 3]) },
     bags: packBags([{ keys: Uint32Array.from([1, 9]), counts: Uint16Array.from([2, 1]) }]),
-    priors: Float32Array.from([0.5]),
   };
 }
 

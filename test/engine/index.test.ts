@@ -2,10 +2,11 @@
 // incremental updates, corrupt entries rebuilt, and the tree-routed first stage.
 import type { FusionWeights } from '../../src/engine/fusion';
 import * as assert from 'assert';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CorruptEntryError, decodeEntry, encodeEntry, IndexEntry } from '../../src/engine/index/entryCodec';
+import { CorruptEntryError, decodeEntry, encodeEntry, ENTRY_FORMAT, IndexEntry } from '../../src/engine/index/entryCodec';
 import { EntryStore } from '../../src/engine/index/entryStore';
 import { bagOfPositions, leafKey, packBags, SIGNATURE_BIT, signatureKey } from '../../src/engine/index/leafBags';
 import { LeafPostings } from '../../src/engine/index/stage1';
@@ -25,7 +26,6 @@ function sampleEntry(hash = HASH): IndexEntry {
       { keys: Uint32Array.from([1, 9]), counts: Uint16Array.from([2, 1]) },
       { keys: Uint32Array.from([4]), counts: Uint16Array.from([3]) },
     ]),
-    priors: Float32Array.from([1.5, -Infinity]),
   };
 }
 
@@ -45,8 +45,16 @@ describe('index entries', () => {
     assert.throws(() => decodeEntry(bytes, 'cd'.repeat(32)), /written for/);
   });
 
+  it('refuse an entry of another format, checksum intact (format 2 held per-window priors after the bags)', () => {
+    const bytes = encodeEntry(sampleEntry());
+    const body = Buffer.from(bytes.subarray(0, bytes.length - 32));
+    body.writeUInt32LE(ENTRY_FORMAT - 1, 4);
+    const older = Buffer.concat([body, createHash('sha256').update(body).digest()]);
+    assert.throws(() => decodeEntry(older, HASH), new RegExp(`format ${ENTRY_FORMAT - 1}, expected ${ENTRY_FORMAT}`));
+  });
+
   it('reject a checksummed entry whose structure does not hold together', () => {
-    // encodeEntry checks nothing but the priors' count, so it writes each forgery with a valid checksum.
+    // encodeEntry checks nothing, so it writes each forgery with a valid checksum.
     const forged = (change: (e: IndexEntry) => void) => {
       const entry = sampleEntry();
       change(entry);
@@ -54,14 +62,7 @@ describe('index entries', () => {
     };
     const cases: [string, (e: IndexEntry) => void, RegExp][] = [
       ['a middle offset past the end', (e) => (e.bags.offsets[1] = 9), /window 0 has entries 0\.\.9 of 3/],
-      [
-        'offsets going back (three windows, so three priors)',
-        (e) => {
-          e.bags.offsets = Uint32Array.from([0, 2, 1, 3]);
-          e.priors = Float32Array.from([0, 0, 0]);
-        },
-        /window 1 has entries 2\.\.1 of 3/,
-      ],
+      ['offsets going back', (e) => (e.bags.offsets = Uint32Array.from([0, 2, 1, 3])), /window 1 has entries 2\.\.1 of 3/],
       ['a first offset past 0', (e) => (e.bags.offsets[0] = 1), /window offsets run 1\.\.3, not 0\.\.3/],
       ['a last offset short of the entries', (e) => (e.bags.offsets[2] = 2), /window offsets run 0\.\.2, not 0\.\.3/],
       ['keys out of order in a window', (e) => (e.bags.keys = Uint32Array.from([9, 1, 4])), /window 0 has its keys out of order/],
@@ -78,10 +79,9 @@ describe('index entries', () => {
       hash: HASH,
       tokens: { ids: new Int32Array(0), starts: new Int32Array(0), ends: new Int32Array(0) },
       bags: packBags([{ keys: new Uint32Array(0), counts: new Uint16Array(0) }]),
-      priors: Float32Array.from([0]),
     };
     assert.deepStrictEqual(decodeEntry(encodeEntry(empty), HASH), empty);
-    const none: IndexEntry = { ...empty, bags: packBags([]), priors: new Float32Array(0) };
+    const none: IndexEntry = { ...empty, bags: packBags([]) };
     assert.deepStrictEqual(decodeEntry(encodeEntry(none), HASH), none);
   });
 });
@@ -268,8 +268,9 @@ describe('workspace index (test model)', () => {
     // Forge the entry with the most windows: a middle offset past the end, under a valid checksum.
     const entries = fs.readdirSync(cache).filter((n) => n.endsWith('.tfix')).map((n) => path.join(cache, n));
     const decoded = entries.map((file) => ({ file, bytes: fs.readFileSync(file), entry: decodeEntry(fs.readFileSync(file), path.basename(file, '.tfix')) }));
-    const victim = decoded.reduce((a, b) => (b.entry.priors.length > a.entry.priors.length ? b : a));
-    const windows = victim.entry.priors.length;
+    const windowsOf = (e: IndexEntry) => e.bags.offsets.length - 1;
+    const victim = decoded.reduce((a, b) => (windowsOf(b.entry) > windowsOf(a.entry) ? b : a));
+    const windows = windowsOf(victim.entry);
     assert.ok(windows >= 2, `the victim has ${windows} windows`);
     const forged = structuredClone(victim.entry);
     forged.bags.offsets[1] = forged.bags.keys.length + 7;

@@ -1,14 +1,15 @@
-// Binary form of one file's index entry: its tokens, the leaf bags of its
-// windows and each window's answer prior. The file ends with a SHA-256 of everything before it, so a
-// truncated or damaged entry is detected and never trusted.
+// Binary form of one file's index entry: its tokens and the leaf bags of its
+// windows. The file ends with a SHA-256 of everything before it, so a
+// truncated or damaged entry is detected and never trusted. (Format 2 also
+// held a per-window answer prior that nothing read; format 3 dropped it.)
 //
 //   "TFIX" | u32 format | u32 header bytes | header JSON | pad to 4
 //   | ids i32[t] | starts i32[t] | ends i32[t]
-//   | offsets u32[w+1] | keys u32[e] | counts u16[e] | pad to 4 | priors f32[w] | sha256
+//   | offsets u32[w+1] | keys u32[e] | counts u16[e] | pad to 4 | sha256
 import { createHash } from 'crypto';
 import type { LeafBags } from './leafBags';
 
-export const ENTRY_FORMAT = 2;
+export const ENTRY_FORMAT = 3;
 const MAGIC = 'TFIX';
 const CHECKSUM_BYTES = 32;
 
@@ -18,8 +19,6 @@ export interface IndexEntry {
   tokens: { ids: Int32Array; starts: Int32Array; ends: Int32Array };
   /** One bag per window, in window order. */
   bags: LeafBags;
-  /** Per window: its best span's margin over "no answer" when read with an empty question. */
-  priors: Float32Array;
 }
 
 export class CorruptEntryError extends Error {
@@ -47,8 +46,7 @@ export function encodeEntry(entry: IndexEntry): Buffer {
   for (const a of [entry.tokens.ids, entry.tokens.starts, entry.tokens.ends, entry.bags.offsets, entry.bags.keys]) {
     parts.push(bytesOf(a));
   }
-  if (entry.priors.length !== w) throw new RangeError(`${entry.priors.length} priors for ${w} windows`);
-  parts.push(bytesOf(entry.bags.counts), Buffer.alloc(pad4(e * 2)), bytesOf(entry.priors));
+  parts.push(bytesOf(entry.bags.counts), Buffer.alloc(pad4(e * 2)));
   const body = Buffer.concat(parts);
   return Buffer.concat([body, createHash('sha256').update(body).digest()]);
 }
@@ -74,7 +72,7 @@ export function decodeEntry(buf: Buffer, expectedHash: string): IndexEntry {
   if (header.hash !== expectedHash) throw new CorruptEntryError(`written for ${header.hash}, expected ${expectedHash}`);
   const { tokens: t, windows: w, entries: e } = header;
   let at = 12 + headerLength + pad4(12 + headerLength);
-  const expected = at + 4 * (3 * t + w + 1 + e) + 2 * e + pad4(2 * e) + 4 * w + CHECKSUM_BYTES;
+  const expected = at + 4 * (3 * t + w + 1 + e) + 2 * e + pad4(2 * e) + CHECKSUM_BYTES;
   if (![t, w, e].every((n) => Number.isInteger(n) && n >= 0) || expected !== buf.length) {
     throw new CorruptEntryError(`length ${buf.length} does not match its header (${expected})`);
   }
@@ -91,11 +89,9 @@ export function decodeEntry(buf: Buffer, expectedHash: string): IndexEntry {
   const offsets = take((b) => new Uint32Array(b), 4 * (w + 1));
   const keys = take((b) => new Uint32Array(b), 4 * e);
   const counts = take((b) => new Uint16Array(b), 2 * e);
-  at += pad4(2 * e);
-  const priors = take((b) => new Float32Array(b), 4 * w);
   checkTokens(ids, starts, ends);
   checkBags(offsets, keys, e);
-  return { hash: header.hash, tokens: { ids, starts, ends }, bags: { offsets, keys, counts }, priors };
+  return { hash: header.hash, tokens: { ids, starts, ends }, bags: { offsets, keys, counts } };
 }
 
 /**
@@ -142,6 +138,6 @@ function pad4(n: number): number {
   return (4 - (n % 4)) % 4;
 }
 
-function bytesOf(a: Int32Array | Uint32Array | Uint16Array | Float32Array): Buffer {
+function bytesOf(a: Int32Array | Uint32Array | Uint16Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
