@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm run export:model`: the shipped reader's three exports, each with its card.
-#   models/treeformer-qa.onnx         TF+TC, the end of `ship` (checkpoint.pt)
+#   models/treeformer-qa.onnx         TF+TC: ship-long's moving average (EMA 0.995) at its end,
+#                                     written by `average --ema 0.995` (models/README)
 #   models/treeformer-qa-coarse.onnx  TC, ship's level 1 (the `attention: coarse` setting)
 #   models/bench/treeformer-qa-dense.onnx  the TF+TC weights with dense attention
 #                                     (MultiHeadAttention): bench:model's twin
-# Without ship's checkpoints (they are not committed), the weights are first
+# Without those checkpoints (they are not committed), the weights are first
 # recovered from the committed .onnx files (import_onnx, checked bit for bit),
 # so the same weights are written again in the current export format; the
 # card sections the export does not make (fusion, evaluations) are kept.
@@ -12,10 +13,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export OPENBLAS_NUM_THREADS=1
 py() { /usr/bin/python3 -m "models.treeformer.$1" "${@:2}"; }
-final=models/checkpoints/ship/checkpoint.pt coarse=models/checkpoints/ship/level-1.pt
+final=models/checkpoints/ship-long/ema-0.995.pt coarse=models/checkpoints/ship/level-1.pt
 if [ ! -f "$final" ]; then
-  final=models/checkpoints/ship-onnx/level-2.pt coarse=models/checkpoints/ship-onnx/level-1.pt
+  final=models/checkpoints/ship-onnx/level-2.pt
   py import_onnx --model models/treeformer-qa.onnx --out "$final"
+fi
+if [ ! -f "$coarse" ]; then
+  coarse=models/checkpoints/ship-onnx/level-1.pt
   py import_onnx --model models/treeformer-qa-coarse.onnx --out "$coarse"
 fi
 export_model() {  # <checkpoint> <out.onnx> [--attention dense]: the card's measured sections survive the export

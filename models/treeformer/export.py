@@ -288,6 +288,10 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
             'init': ckpt.get('init'),  # the checkpoint whose weights started this run (its own card says how it trained)
             'finished': ckpt.get('level', 0) >= len(train_cfg['levels']),
         }
+        if ckpt.get('averaged_from'):  # average.py: the shipped weights are a mean or a moving average of the run's
+            card['training']['weights'] = {
+                'averaged_from': ckpt['averaged_from'], 'ema_decay': ckpt.get('ema_decay'),
+                'note': "levels and extrapolation are the run's own weights; the averaged ones are scored by eval:questions"}
         card['data'] = ckpt.get('data')
     return card
 

@@ -161,7 +161,7 @@ CONFIGS: Dict[str, TrainConfig] = {
     # the weights of one moment are a noisy pick (a step holds one question).
     # Export an average with `average --ema DECAY`.
     'ship-ema': TrainConfig(name='ship-ema', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
-                            levels=[Level('tf+tc', minutes=80)], locate_weight=1.0, lexical_first_keep=0.5, lr=3e-4,
+                            levels=[Level('tf+tc', minutes=90)], locate_weight=1.0, lexical_first_keep=0.5, lr=3e-4,
                             ema_decays=(0.995, 0.999), snapshot_every_s=1200.0),
     # ship-ema carried on: --init ship-ema's final raw weights (level-0.pt), which
     # were still gaining on the dev questions when its 90 minutes ran out; a

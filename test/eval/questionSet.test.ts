@@ -14,15 +14,15 @@ describe('hand-written question set (models/questions)', () => {
   const set = loadQuestionSet(repoRoot);
 
   it('loads every question, each with a unique id and a pinned file', () => {
-    assert.strictEqual(set.questions.length, 183);
+    assert.strictEqual(set.questions.length, 219);
     assert.strictEqual(new Set(set.questions.map((q) => q.id)).size, set.questions.length);
     const named = new Set(set.questions.map((q) => q.file));
     assert.deepStrictEqual([...named].sort(), Object.keys(set.files).sort(), 'every pinned file has questions, and only pinned files do');
   });
 
-  it('splits by file: 123 dev questions, 60 test, every ecosystem in both halves', () => {
+  it('splits by file: 159 dev questions, 60 test, every ecosystem in both halves', () => {
     const half = (q: Question) => set.files[q.file].split;
-    assert.strictEqual(set.questions.filter((q) => half(q) === 'dev').length, 123);
+    assert.strictEqual(set.questions.filter((q) => half(q) === 'dev').length, 159);
     assert.strictEqual(set.questions.filter((q) => half(q) === 'test').length, 60);
     for (const prefix of ['deb/golang-', 'deb/rust-src/', 'site-packages/', 'npm/node_modules/']) {
       for (const h of ['dev', 'test']) {
