@@ -147,3 +147,16 @@ def test_snapshots_are_kept_every_so_many_seconds_of_a_level(tmp_path, monkeypat
     assert [(r['step'], r['file']) for r in snapshots] == [(2, 'checkpoint-level0-1m.pt'), (4, 'checkpoint-level0-2m.pt')]
     first = torch.load(tmp_path / 'checkpoint-level0-1m.pt', map_location='cpu')
     assert first['level_step'] == 2 and '0.9' in first['ema']
+
+
+def test_a_run_started_from_a_checkpoint_reads_the_questions_after_its_own(tmp_path):
+    cfg = get_config('tiny')
+    cfg.levels = [Level('tc', steps=6)]
+    train(cfg, tmp_path / 'first')
+    first = torch.load(tmp_path / 'first' / 'checkpoint.pt', map_location='cpu')['data_order']
+    assert first['cursor'] > 0
+    train(cfg, tmp_path / 'next', init=tmp_path / 'first' / 'checkpoint.pt')
+    start = next(r for r in read_log(tmp_path / 'next') if r['event'] == 'start')
+    assert start['data_order_inherited'] and start['data_order']['cursor'] == first['cursor']
+    following = torch.load(tmp_path / 'next' / 'checkpoint.pt', map_location='cpu')['data_order']
+    assert following['seed'] == first['seed'] and following['cursor'] > first['cursor']

@@ -254,19 +254,32 @@ def window_avoiding(doc_len: int, a: int, e: int, centre: int, W: int) -> Option
 
 
 class GroupBatches:
-    """Random training groups from one split: `groups` questions, `group_size` windows each."""
+    """Training groups from one split: `groups` questions, `group_size` windows each.
+
+    Questions come in a fixed order, a permutation of the split drawn from
+    `seed` and the pass number, so no question repeats before every other
+    one has come up. `cursor` counts the positions of that order used so far;
+    a checkpoint keeps it, and a run that starts from a checkpoint's weights
+    carries on from its cursor (train.py): with independent draws every run
+    from seed 0 replayed the same questions as the run it started from.
+    A position whose example does not fit the layout is passed over, and a
+    question whose gold chunk BM25 ranks first is kept with probability
+    `lexical_first_keep`."""
 
     def __init__(self, split: ShardSplit, layout: Layout, group_size: int, seed: int,
-                 lexical_first_keep: float = 1.0):
+                 lexical_first_keep: float = 1.0, cursor: int = 0):
         self.split, self.layout, self.group_size = split, layout, group_size
         self.examples = [ex for ex in split.examples if usable(ex, layout)]
         if not self.examples:
             raise ValueError(f'{split.folder}: no usable example for windows of {layout.window} tokens')
         if not 0.0 <= lexical_first_keep <= 1.0:
             raise ValueError(f'lexical_first_keep must lie in [0, 1], not {lexical_first_keep}')
-        weights = np.array([lexical_first_keep if ex.lexical_rank == 0 else 1.0 for ex in self.examples])
-        # None: uniform, drawn as before the weights existed (the same groups for the same seed)
-        self.p = None if lexical_first_keep == 1.0 or weights.sum() == 0 else weights / weights.sum()
+        fits = np.array([usable(ex, layout) for ex in split.examples])
+        self.keep = np.where(fits, [lexical_first_keep if ex.lexical_rank == 0 else 1.0 for ex in split.examples], 0.0)
+        if not self.keep.any():
+            raise ValueError(f'{split.folder}: lexical_first_keep {lexical_first_keep} leaves no question to draw')
+        self.order_seed, self.cursor = seed, cursor
+        self._order = (None, None)  # (pass, permutation)
         self.rng = np.random.default_rng(seed)
 
     def group(self, ex: TokenExample) -> List[Dict[str, np.ndarray]]:
@@ -305,13 +318,22 @@ class GroupBatches:
 
     def next(self, groups: int) -> Dict[str, torch.Tensor]:
         """[groups * group_size] samples, group by group; window 0 of each group holds the answer."""
-        return collate([s for i in self.picks(groups) for s in self.group(self.examples[i])])
+        return collate([s for ex in self.picks(groups) for s in self.group(ex)])
 
-    def picks(self, groups: int) -> np.ndarray:
-        """Indexes into `examples` of the next `groups` questions."""
-        if self.p is None:
-            return self.rng.integers(len(self.examples), size=groups)
-        return self.rng.choice(len(self.examples), size=groups, p=self.p)
+    def picks(self, groups: int) -> List[TokenExample]:
+        """The next `groups` questions of the order (advances `cursor`)."""
+        every = self.split.examples
+        out: List[TokenExample] = []
+        while len(out) < groups:
+            n_pass, at = divmod(self.cursor, len(every))
+            if self._order[0] != n_pass:
+                self._order = (n_pass, np.random.default_rng([self.order_seed, n_pass]).permutation(len(every)))
+            i = int(self._order[1][at])
+            self.cursor += 1
+            keep = self.keep[i]
+            if keep >= 1.0 or (keep > 0.0 and self.rng.random() < keep):
+                out.append(every[i])
+        return out
 
 
 def collate(samples: List[Dict[str, np.ndarray]]) -> Dict[str, torch.Tensor]:

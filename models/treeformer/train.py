@@ -169,6 +169,17 @@ CONFIGS: Dict[str, TrainConfig] = {
     'ship-long': TrainConfig(name='ship-long', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
                              levels=[Level('tf+tc', minutes=130)], locate_weight=1.0, lexical_first_keep=0.5, lr=2e-4,
                              ema_decays=(0.995,), snapshot_every_s=1200.0),
+    # ship-long carried on over questions no earlier run has read. Every run
+    # before this one drew its questions independently from seed 0, so each
+    # continuation replayed the first questions of the run it started from
+    # (ship-long re-read ship-ema's 1,536, which had re-read ship-inline's
+    # 917), and its training loss rose as the replay ran out. Now questions
+    # follow one order a run passes on to the next; ship-long kept none, so
+    # this run starts an order of its own (seed 1). --init the shipped
+    # weights (ship-long's EMA 0.995, or import_onnx's copy of them).
+    'ship-fresh': TrainConfig(name='ship-fresh', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
+                              levels=[Level('tf+tc', minutes=110)], locate_weight=1.0, lexical_first_keep=0.5, lr=2e-4,
+                              ema_decays=(0.995,), snapshot_every_s=1200.0, seed=1),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
@@ -358,9 +369,10 @@ def check_resumable(state: dict, cfg: TrainConfig, vocab: Optional[dict]) -> Non
 # The loop
 # ---------------------------------------------------------------------------
 
-def load_initial_weights(model: Treeformer, path: Path, vocab: Optional[dict]) -> None:
+def load_initial_weights(model: Treeformer, path: Path, vocab: Optional[dict]) -> Optional[dict]:
     """Warm start from another run's checkpoint: same shapes and vocabulary;
-    only the question-match parameters may be new (they start at zero)."""
+    only the question-match parameters may be new (they start at zero).
+    Returns where that run's question order stopped (`data_order`), if it kept one."""
     try:
         saved = torch.load(path, map_location='cpu')
     except Exception as err:  # a truncated or foreign file
@@ -376,6 +388,7 @@ def load_initial_weights(model: Treeformer, path: Path, vocab: Optional[dict]) -
     missing, _ = model.load_state_dict(saved['model'], strict=False)
     if any(k not in ('match_emb', 'match_class', 'match_rarity_emb', 'match_rarity') for k in missing):
         raise CheckpointMismatch(f'--init {path}: lacks {", ".join(missing)}')
+    return saved.get('data_order')
 
 
 def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path] = None) -> dict:
@@ -412,8 +425,13 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
     else:
         state = {'level': 0, 'level_step': 0, 'level_elapsed': 0.0, 'tokens': 0, 'levels': [], 'optimizer': None,
                  'init': repo_relative(init) if init else None}
-        if init is not None:
-            load_initial_weights(model, init, vocab)
+        inherited = load_initial_weights(model, init, vocab) if init is not None else None
+        # Carry on the question order of the run the weights come from, so the
+        # new run reads questions they have not seen (DESIGN §5a).
+        if inherited is not None and inherited.get('examples') == len(train_split.examples):
+            state['data_order'] = dict(inherited)
+        else:
+            state['data_order'] = {'seed': cfg.seed, 'cursor': 0, 'examples': len(train_split.examples)}
         if cfg.model.question_match:
             classes = read_match_classes(data_root, cfg.model.vocab_size)
             if classes is not None:
@@ -422,9 +440,14 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
                 model.set_match_rarity(word_rarity(train_split, model.match_class.cpu()))
         ema = start_ema(model, cfg.ema_decays)
         log.write(event='start', config=cfg.name, train_examples=len(train_split.examples), init=state['init'],
-                  data=repo_relative(data_root), parameters=sum(p.numel() for p in model.parameters()))
+                  data=repo_relative(data_root), parameters=sum(p.numel() for p in model.parameters()),
+                  data_order=state['data_order'], data_order_inherited=state['data_order'] == inherited)
+
+    # a checkpoint from before the question order existed starts one
+    state.setdefault('data_order', {'seed': cfg.seed, 'cursor': 0, 'examples': len(train_split.examples)})
 
     def checkpoint(optimizer) -> None:
+        state['data_order']['cursor'] = batches.cursor
         save_atomic({**state, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(), 'ema': ema,
                      'model_config': asdict(model.cfg), 'train_config': asdict(cfg), 'vocabulary': vocab,
                      'data': {'root': repo_relative(data_root), 'train_examples': len(train_split.examples),
@@ -435,7 +458,8 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
     while state['level'] < len(cfg.levels):
         level = cfg.levels[state['level']]
         layout = layout_for(cfg, level_seq_len(cfg, level))
-        batches = GroupBatches(train_split, layout, cfg.group_size, 0, cfg.lexical_first_keep)
+        batches = GroupBatches(train_split, layout, cfg.group_size, state['data_order']['seed'],
+                               cfg.lexical_first_keep, cursor=state['data_order']['cursor'])
         batches.rng = rng  # one generator for the whole run, saved in every checkpoint
         model.set_attention(level.attention, level.freeze_trees)
         optimizer = make_optimizer(model, cfg)
