@@ -29,3 +29,7 @@ run ship-base models/checkpoints/ship-base
 run ship models/checkpoints/ship --init models/checkpoints/ship-base/level-2.pt
 run ship-ema models/checkpoints/ship-ema --init models/checkpoints/ship/checkpoint.pt
 run ship-long models/checkpoints/ship-long --init models/checkpoints/ship-ema/level-0.pt
+# what export-ship.sh exports: ship-long's moving average at its end
+[ -f models/checkpoints/ship-long/ema-0.995.pt ] ||
+  /usr/bin/python3 -m models.treeformer.average --checkpoints models/checkpoints/ship-long/checkpoint.pt \
+    --ema 0.995 --out models/checkpoints/ship-long/ema-0.995.pt
