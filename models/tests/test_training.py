@@ -160,3 +160,23 @@ def test_a_run_started_from_a_checkpoint_reads_the_questions_after_its_own(tmp_p
     assert start['data_order_inherited'] and start['data_order']['cursor'] == first['cursor']
     following = torch.load(tmp_path / 'next' / 'checkpoint.pt', map_location='cpu')['data_order']
     assert following['seed'] == first['seed'] and following['cursor'] > first['cursor']
+
+
+def test_a_checkpoint_from_before_the_question_order_resumes_with_an_order_of_its_own(tmp_path, monkeypatch):
+    cfg = get_config('tiny')
+    cfg.levels = [Level('tc', steps=3), Level('tc', steps=3)]
+    train(cfg, tmp_path)
+    path = tmp_path / 'level-0.pt'
+    old = torch.load(path, map_location='cpu')
+    del old['data_order']  # as checkpoints written before 2026-12-07
+    torch.save(old, tmp_path / 'checkpoint.pt')
+    (tmp_path / 'summary.json').unlink()
+    train(cfg, tmp_path, resume=True)
+    order = torch.load(tmp_path / 'checkpoint.pt', map_location='cpu')['data_order']
+    assert order['seed'] == cfg.seed and order['cursor'] > 0
+    # and a run --init from such a checkpoint starts an order of its own
+    torch.save(old, tmp_path / 'legacy.pt')
+    train(cfg, tmp_path / 'next', init=tmp_path / 'legacy.pt')
+    start = next(r for r in read_log(tmp_path / 'next') if r['event'] == 'start')
+    assert start['data_order_inherited'] is False
+    assert start['data_order'] == {'seed': cfg.seed, 'cursor': 0, 'examples': start['train_examples']}
