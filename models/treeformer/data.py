@@ -269,12 +269,12 @@ class GroupBatches:
     def __init__(self, split: ShardSplit, layout: Layout, group_size: int, seed: int,
                  lexical_first_keep: float = 1.0, cursor: int = 0):
         self.split, self.layout, self.group_size = split, layout, group_size
-        self.examples = [ex for ex in split.examples if usable(ex, layout)]
+        fits = np.array([usable(ex, layout) for ex in split.examples], dtype=bool)
+        self.examples = [ex for ex, ok in zip(split.examples, fits) if ok]
         if not self.examples:
             raise ValueError(f'{split.folder}: no usable example for windows of {layout.window} tokens')
         if not 0.0 <= lexical_first_keep <= 1.0:
             raise ValueError(f'lexical_first_keep must lie in [0, 1], not {lexical_first_keep}')
-        fits = np.array([usable(ex, layout) for ex in split.examples])
         self.keep = np.where(fits, [lexical_first_keep if ex.lexical_rank == 0 else 1.0 for ex in split.examples], 0.0)
         if not self.keep.any():
             raise ValueError(f'{split.folder}: lexical_first_keep {lexical_first_keep} leaves no question to draw')

@@ -408,6 +408,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
     val_folder = next((data_root / name for name in ('dev', 'val') if (data_root / name).exists()), None)
     val_split = ShardSplit(val_folder, cfg.model.vocab_size) if val_folder else None
     torch.manual_seed(cfg.seed)
+    own_order = {'seed': cfg.seed, 'cursor': 0, 'examples': len(train_split.examples)}
 
     ckpt_path = out / CHECKPOINT
     state = torch.load(ckpt_path, map_location=cfg.device) if resume and ckpt_path.exists() else None
@@ -428,10 +429,8 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
         inherited = load_initial_weights(model, init, vocab) if init is not None else None
         # Carry on the question order of the run the weights come from, so the
         # new run reads questions they have not seen (DESIGN §5a).
-        if inherited is not None and inherited.get('examples') == len(train_split.examples):
-            state['data_order'] = dict(inherited)
-        else:
-            state['data_order'] = {'seed': cfg.seed, 'cursor': 0, 'examples': len(train_split.examples)}
+        same_data = inherited is not None and inherited.get('examples') == len(train_split.examples)
+        state['data_order'] = dict(inherited) if same_data else own_order
         if cfg.model.question_match:
             classes = read_match_classes(data_root, cfg.model.vocab_size)
             if classes is not None:
@@ -444,7 +443,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, init: Optional[Path
                   data_order=state['data_order'], data_order_inherited=state['data_order'] == inherited)
 
     # a checkpoint from before the question order existed starts one
-    state.setdefault('data_order', {'seed': cfg.seed, 'cursor': 0, 'examples': len(train_split.examples)})
+    state.setdefault('data_order', own_order)
 
     def checkpoint(optimizer) -> None:
         state['data_order']['cursor'] = batches.cursor
