@@ -180,6 +180,13 @@ CONFIGS: Dict[str, TrainConfig] = {
     'ship-fresh': TrainConfig(name='ship-fresh', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
                               levels=[Level('tf+tc', minutes=110)], locate_weight=1.0, lexical_first_keep=0.5, lr=2e-4,
                               ema_decays=(0.995,), snapshot_every_s=1200.0, seed=1),
+    # ship-fresh carried on: --init its final raw weights (level-0.pt), whose
+    # model-alone dev score was still rising when its 110 minutes ran out;
+    # the question order goes on from ship-fresh's cursor (inherited), and a
+    # fresh cosine from 2e-4 as in ship-fresh.
+    'ship-fresh-2': TrainConfig(name='ship-fresh-2', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
+                                levels=[Level('tf+tc', minutes=100)], locate_weight=1.0, lexical_first_keep=0.5,
+                                lr=2e-4, ema_decays=(0.995,), snapshot_every_s=1200.0, seed=1),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
