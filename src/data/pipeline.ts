@@ -17,8 +17,8 @@ import { JsonLinesWriter } from './output/jsonLines';
 import { writeMatchClasses } from './output/matchClasses';
 import { CANDIDATE_KIND, ShardWriter } from './output/shards';
 import { FileChunks } from './examples/candidates';
-import { writeReport } from './output/report';
-import { SplitSummary, StatsCollector } from './output/stats';
+import { PipelineReport, writeReport } from './output/report';
+import { StatsCollector } from './output/stats';
 import { overlappingTokens } from './output/tokenRanges';
 import { repoRoot } from './repoRoot';
 import { SOURCES } from './sources';
@@ -55,24 +55,6 @@ export interface PipelineOptions {
   maxVocabChars?: number;
   caps?: ExampleCaps;
   log?: (line: string) => void;
-}
-
-export interface PipelineReport {
-  splits: Record<Split, SplitSummary>;
-  corpus: {
-    filesFound: number;
-    reservedRefused: number;
-    /** Files hidden by a file of the same path in an earlier root of their source. */
-    shadowed: number;
-    missingSources: string[];
-    skipped: Record<string, number>;
-    duplicates: number;
-    docsWithoutExamples: number;
-    trainDocsOverBudget: number;
-  };
-  examplesDropped: { emptyAnswer: number; answerInRemoved: number };
-  vocabulary: { version: string; size: number; file: string; trainedOnChars: number };
-  seconds: Record<string, number>;
 }
 
 interface MinedDocument {

@@ -1,11 +1,36 @@
 // stats.json (the pipeline's report as is) and stats.md (tables plus notes).
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DEFAULTS, PipelineReport } from '../pipeline';
+import type { Split } from '../types';
 import { SHARD_FORMAT } from './shards';
-import { renderStatsMarkdown } from './stats';
+import { renderStatsMarkdown, SplitSummary } from './stats';
 
-export function writeReport(out: string, report: PipelineReport, opts: typeof DEFAULTS): void {
+export interface PipelineReport {
+  splits: Record<Split, SplitSummary>;
+  corpus: {
+    filesFound: number;
+    reservedRefused: number;
+    /** Files hidden by a file of the same path in an earlier root of their source. */
+    shadowed: number;
+    missingSources: string[];
+    skipped: Record<string, number>;
+    duplicates: number;
+    docsWithoutExamples: number;
+    trainDocsOverBudget: number;
+  };
+  examplesDropped: { emptyAnswer: number; answerInRemoved: number };
+  vocabulary: { version: string; size: number; file: string; trainedOnChars: number };
+  seconds: Record<string, number>;
+}
+
+/** The pipeline's limits the notes state. */
+export interface ReportedLimits {
+  minDocChars: number;
+  maxDocChars: number;
+  maxTrainTokens: number;
+}
+
+export function writeReport(out: string, report: PipelineReport, opts: ReportedLimits): void {
   fs.writeFileSync(path.join(out, 'stats.json'), JSON.stringify({ shards: { format: SHARD_FORMAT }, ...report }, null, 2) + '\n');
   const c = report.corpus;
   const notes = [

@@ -187,7 +187,17 @@ async function main(argv: string[]): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.md'), md);
   const perQuestion = kinds.map((k) => ({ ranker: k, outcomes: outcomes(k, weights, reads, fileOf).map((o) => ({ id: o.question.id, rank: o.rank ?? null, shuffledRank: o.shuffledRank ?? null, top1: o.top1 ?? null })) }));
-  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ weights, rows: Object.fromEntries(rows), perQuestion }, null, 2) + '\n');
+  // Every read's candidates with their features, so another fusion can be measured on the same reads.
+  const candidates = reads.map((r) => ({
+    id: r.question.id,
+    candidates: r.candidates.map((c) => ({
+      startLine: c.answer.startLine,
+      endLine: c.answer.endLine,
+      ...c.features,
+      gold: goldRank(r.question, r.question.file, [{ ...c.answer, file: fileOf(c.answer.file) }]) === 1,
+    })),
+  }));
+  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ weights, rows: Object.fromEntries(rows), perQuestion, candidates }, null, 2) + '\n');
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {
