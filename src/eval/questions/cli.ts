@@ -190,6 +190,7 @@ async function main(argv: string[]): Promise<void> {
   // Every read's candidates with their features, so another fusion can be measured on the same reads.
   const candidates = reads.map((r) => ({
     id: r.question.id,
+    file: r.question.file,
     candidates: r.candidates.map((c) => ({
       startLine: c.answer.startLine,
       endLine: c.answer.endLine,
