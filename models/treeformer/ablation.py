@@ -243,8 +243,12 @@ def main() -> None:
     report = {'tokens_per_variant': tokens, 'seq_len': 4096, 'mined_groups': args.groups, 'variants': rows}
     (args.out / 'ablation.json').write_text(json.dumps(report, indent=2))
     if args.card is not None:
+        # The command that reproduces these rows, so the card names what it holds.
+        command = f'npm run ablation -- --tokens {tokens} --groups {args.groups}'
+        if variants != VARIANTS:
+            command += f' --variants {args.variants}'
         card = json.loads(args.card.read_text())
-        card['ablation'] = {'command': f'npm run ablation -- --tokens {tokens} --groups {args.groups}', **report}
+        card['ablation'] = {'command': command, **report}
         args.card.write_text(json.dumps(card, indent=2) + '\n')
     table = markdown(rows, tokens, args.groups, args.out)
     (args.out / 'ablation.md').write_text(table)
