@@ -41,7 +41,9 @@ export function fusedScore(kind: RankerKind, w: FusionWeights, f: Features): num
   return w.lexical * f.lexical + w.relevance * finite(f.relevance) + w.span * finite(f.span);
 }
 
-/** A chunk the model cannot score (no tokens in its window) counts as a very unlikely one, not −∞ (which would swamp the sum). */
-function finite(x: number): number {
-  return Number.isFinite(x) ? x : -50;
+/** The score of a chunk the model cannot score (no tokens in its window): a very unlikely one, not −∞ (which would swamp the sum). */
+export const UNSCORED = -50;
+
+export function finite(x: number | null | undefined): number {
+  return typeof x === 'number' && Number.isFinite(x) ? x : UNSCORED;
 }

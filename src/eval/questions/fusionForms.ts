@@ -6,7 +6,7 @@
 // halvings: a form with a free weight always looks best on the questions that
 // chose it. Over the first RANK_DEPTH candidates, as the hybrid ranker reads.
 import * as fs from 'fs';
-import { Features, fusedScore } from '../../engine/fusion';
+import { Features, finite, fusedScore, UNSCORED } from '../../engine/fusion';
 import { figures, Figures, RANK_DEPTH } from './scoring';
 
 export interface Candidate extends Features {
@@ -21,14 +21,12 @@ export interface Read {
 /** A form scores each candidate of one read, given a weight. */
 type Form = { weights: number[]; score: (w: number, c: readonly Candidate[]) => number[] };
 
-const finite = (x: number | null | undefined): number => (typeof x === 'number' && Number.isFinite(x) ? x : -50);
-
 function zScores(xs: number[]): number[] {
-  const ok = xs.filter((x) => x > -50);
+  const ok = xs.filter((x) => x > UNSCORED);
   if (ok.length < 2) return xs.map(() => 0);
   const mean = ok.reduce((a, b) => a + b, 0) / ok.length;
   const sd = Math.sqrt(ok.reduce((a, b) => a + (b - mean) ** 2, 0) / ok.length) + 1e-6;
-  return xs.map((x) => (x > -50 ? (x - mean) / sd : -5));
+  return xs.map((x) => (x > UNSCORED ? (x - mean) / sd : -5));
 }
 
 /** 1-based ranks by descending value, ties in list order. */
@@ -40,7 +38,8 @@ function ranks(xs: number[]): number[] {
 }
 
 const lexical = (c: readonly Candidate[]) => c.map((x) => x.lexical);
-const relevance = (c: readonly Candidate[]) => c.map((x) => finite(x.relevance));
+// readsOf has already replaced unscored values.
+const relevance = (c: readonly Candidate[]) => c.map((x) => x.relevance);
 
 const FORMS: Record<string, Form> = {
   'lexical only': { weights: [0], score: (_w, c) => lexical(c) },
@@ -75,7 +74,7 @@ function rrf(k: number, w: number, c: readonly Candidate[]): number[] {
   return c.map((_, i) => 1 / (k + rl[i]) + w / (k + rr[i]));
 }
 
-function goldRank(form: Form, w: number, read: Read): number | undefined {
+function goldRankUnder(form: Form, w: number, read: Read): number | undefined {
   const pool = read.candidates.slice(0, RANK_DEPTH);
   const s = form.score(w, pool);
   const order = pool.map((_, i) => i).sort((a, b) => s[b] - s[a] || a - b);
@@ -83,7 +82,7 @@ function goldRank(form: Form, w: number, read: Read): number | undefined {
   return k < 0 ? undefined : k + 1;
 }
 
-const score = (form: Form, w: number, reads: readonly Read[]): Figures => figures(reads.map((r) => goldRank(form, w, r)));
+const score = (form: Form, w: number, reads: readonly Read[]): Figures => figures(reads.map((r) => goldRankUnder(form, w, r)));
 
 function bestWeight(form: Form, reads: readonly Read[]): number {
   return form.weights.reduce((best, w) => (score(form, w, reads).mrr > score(form, best, reads).mrr + 1e-9 ? w : best));
@@ -141,7 +140,7 @@ export function compareForms(reads: readonly Read[], halvings = 20): FormRow[] {
   });
 }
 
-/** The reads of an eval:questions results.json; a chunk the model could not score (null) counts as -50, as in fusion.ts. */
+/** The reads of an eval:questions results.json; a chunk the model could not score (null) counts as UNSCORED, as in fusion.ts. */
 export function readsOf(results: { candidates?: Read[] }, where: string): Read[] {
   const reads = results.candidates;
   if (!reads || reads.some((r) => r.file === undefined)) throw new Error(`${where} has no "candidates" with files: rerun eval:questions`);
