@@ -43,7 +43,8 @@ QUESTIONS_CLI = REPO_ROOT / 'out' / 'src' / 'eval' / 'questions' / 'cli.js'
 MINED_LENGTH = 4096
 RERANK_DEPTH = 10  # candidates the model alone re-ranks (RANK_DEPTH in src/eval/questions/scoring.ts)
 # The variants DESIGN §7 asks for. ablation-tf-bootstrap-frozen (level 2 keeps
-# the level-1 trees) and ablation-tftc-bootstrap (the ship model's schedule)
+# the level-1 trees), ablation-tftc-bootstrap (the ship model's schedule) and
+# ablation-tf-bootstrap-depth7 (128 leaves: the 30x FLOP saving at 4k)
 # are configured too: add them with --variants.
 VARIANTS = ['dense', 'tc', 'tf', 'tf-bootstrap', 'random-tree', 'linformer']
 FLOP_LENGTHS = (4096, 16384)

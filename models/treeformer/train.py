@@ -100,11 +100,12 @@ SHIP_MODEL = replace(SHIP_BASE_MODEL, question_match=True)
 ABLATION_TOKENS = 2_000_000
 
 
-def _ablation(levels: List[Level], attention: str = 'tc') -> TrainConfig:
+def _ablation(levels: List[Level], attention: str = 'tc', tree_depth: int = SHIP_MODEL.tree_depth) -> TrainConfig:
     """Equal budget (ABLATION_TOKENS training tokens) at 4k tokens a sample, the
     ship model's size. Bootstrapped variants spend 40% of it on level 1 (TC).
     Linformer's projections are sized to the sample length."""
-    return TrainConfig(name='', model=replace(SHIP_MODEL, attention=attention, linformer_max_len=4096),
+    return TrainConfig(name='', model=replace(SHIP_MODEL, attention=attention, linformer_max_len=4096,
+                                              tree_depth=tree_depth),
                        levels=levels, seq_len=4096, extrapolation_lengths=(4096,))
 
 
@@ -192,6 +193,11 @@ CONFIGS: Dict[str, TrainConfig] = {
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
     'ablation-tf-bootstrap': _ablation([Level('tc', tokens=ABLATION_TOKENS * 2 // 5),
                                         Level('tf', tokens=ABLATION_TOKENS * 3 // 5)]),
+    # 128 leaves: with 32 (depth 5) and the question's 32 global keys, TF at 4k
+    # costs at least 1/25 of dense even with even leaves, so the seed's 30x
+    # needs deeper trees (DESIGN §5a, Ablation).
+    'ablation-tf-bootstrap-depth7': _ablation([Level('tc', tokens=ABLATION_TOKENS * 2 // 5),
+                                               Level('tf', tokens=ABLATION_TOKENS * 3 // 5)], tree_depth=7),
     'ablation-tf-bootstrap-frozen': _ablation([Level('tc', tokens=ABLATION_TOKENS * 2 // 5),
                                                Level('tf', tokens=ABLATION_TOKENS * 3 // 5, freeze_trees=True)]),
     'ablation-tftc-bootstrap': _ablation([Level('tc', tokens=ABLATION_TOKENS * 2 // 5),
