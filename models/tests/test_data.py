@@ -198,3 +198,52 @@ def test_questions_follow_one_order_with_no_repeat_before_every_question_came(sp
     tail = whole.picks(9)
     carried = GroupBatches(split, layout, group_size=2, seed=5, cursor=cursor)
     assert [id(ex) for ex in carried.picks(9)] == [id(ex) for ex in tail]
+
+
+def _write_sources(split, sources):
+    """An examples.jsonl beside a synthetic split: one record a row, as the pipeline writes it."""
+    with open(split.folder / 'examples.jsonl', 'w') as f:
+        for ex, src in zip(split.examples, sources):
+            f.write(json.dumps({'source': src, 'tokens': {'doc': [ex.doc_start, ex.doc_count]}}) + '\n')
+
+
+def test_a_source_drawn_n_times_a_pass_comes_n_times_as_often(tmp_path):
+    folder = tmp_path / 'train'
+    write_synthetic_split(folder, n_docs=4, doc_len=200, n_examples=60, vocab_size=300, seed=4)
+    split = ShardSplit(folder, vocab_size=300)
+    sources = ['npm-dts' if i % 3 == 0 else 'go' for i in range(len(split.examples))]
+    _write_sources(split, sources)
+    layout = Layout(seq_len=72, question_len=8)
+    batches = GroupBatches(split, layout, group_size=2, seed=0, source_repeats={'npm-dts': 3})
+    source_of = {id(ex): src for ex, src in zip(split.examples, sources)}
+    one_pass = batches.picks(len(batches.slots))
+    count = {id(ex): 0 for ex in split.examples}
+    for ex in one_pass:
+        count[id(ex)] += 1
+    # a pass holds every question its source's repeats, no more, no fewer
+    assert all(count[id(ex)] == (3 if source_of[id(ex)] == 'npm-dts' else 1) for ex in split.examples)
+    # with no repeats the order is the one every earlier run had
+    plain = GroupBatches(split, layout, group_size=2, seed=0)
+    ones = GroupBatches(split, layout, group_size=2, seed=0, source_repeats={'go': 1})
+    assert [id(ex) for ex in plain.picks(40)] == [id(ex) for ex in ones.picks(40)]
+    with pytest.raises(ValueError, match='no example of source rust'):
+        GroupBatches(split, layout, group_size=2, seed=0, source_repeats={'rust': 2})
+    with pytest.raises(ValueError, match='whole numbers'):
+        GroupBatches(split, layout, group_size=2, seed=0, source_repeats={'go': 1.5})
+
+
+def test_sources_that_do_not_match_the_rows_are_refused(tmp_path):
+    folder = tmp_path / 'train'
+    write_synthetic_split(folder, n_docs=4, doc_len=200, n_examples=20, vocab_size=300, seed=5)
+    split = ShardSplit(folder, vocab_size=300)
+    with pytest.raises(ShardError, match='examples.jsonl: missing'):
+        split.sources()
+    _write_sources(split, ['go'] * (len(split.examples) - 1))
+    with pytest.raises(ShardError, match='19 records for 20'):
+        split.sources()
+    shuffled = split.examples[::-1]
+    with open(folder / 'examples.jsonl', 'w') as f:
+        for ex in shuffled:
+            f.write(json.dumps({'source': 'go', 'tokens': {'doc': [ex.doc_start + 1, ex.doc_count]}}) + '\n')
+    with pytest.raises(ShardError, match='does not describe row 0'):
+        split.sources()

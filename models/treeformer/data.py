@@ -29,7 +29,9 @@ them below it by reading the question (a window of another document would
 let it learn "which file is this" instead). Questions are drawn uniformly,
 except that those whose gold chunk BM25 ranks first (lexical rank 0) are
 drawn `lexical_first_keep` times as often: over intact documents real
-questions are about half as lexical as mined ones (DESIGN §5a). The span target is the gold span
+questions are about half as lexical as mined ones (DESIGN §5a); and a
+source may be drawn a whole number of times a pass (`source_repeats`, by
+the `source` field of examples.jsonl). The span target is the gold span
 in window 0 and [CLS] (position 0) elsewhere; the relevance target is window
 0 of the group (a listwise softmax over the group).
 
@@ -56,6 +58,7 @@ CUTS_FILE = 'cuts.i32'
 CANDIDATES_FILE = 'candidates.i32'
 LEXICAL_RANKS_FILE = 'lexical-ranks.i32'
 SHARD_FILES = (TOKENS_FILE, QUESTIONS_FILE, EXAMPLES_FILE, CUTS_FILE, CANDIDATES_FILE, LEXICAL_RANKS_FILE)
+EXAMPLES_TEXT_FILE = 'examples.jsonl'  # one record a row of examples.i32, same order: source, kind, text
 EXAMPLE_ROW = 10
 CANDIDATE_GOLD, CANDIDATE_LEXICAL, CANDIDATE_RANDOM = 0, 1, 2
 STATS_FILE = 'stats.json'  # in the data root, beside the split folders
@@ -151,6 +154,23 @@ class ShardSplit:
         if len(candidates) and ((candidates[:, 0] < 0).any() or (candidates[:, 1] < candidates[:, 0]).any()
                                 or (candidates[:, 2] < 0).any() or (candidates[:, 2] > 2).any()):
             fail('a candidate is not a range of a known kind')
+
+    def sources(self) -> List[str]:
+        """Each example's `source` (go, python, rust, npm-dts), from examples.jsonl."""
+        path = self.folder / EXAMPLES_TEXT_FILE
+        if not path.exists():
+            raise ShardError(f'{path}: missing; drawing by source needs the text of the examples')
+        out = []
+        with open(path, encoding='utf-8') as f:
+            for line, ex in zip(f, self.examples + [None]):
+                record = json.loads(line)
+                if ex is None or record['tokens']['doc'][0] != ex.doc_start:
+                    raise ShardError(f'{path}: record {len(out)} does not describe row {len(out)} of '
+                                     f'{EXAMPLES_FILE}; the shard is corrupt')
+                out.append(record['source'])
+        if len(out) != len(self.examples):
+            raise ShardError(f'{path}: {len(out)} records for {len(self.examples)} examples; the shard is corrupt')
+        return out
 
     @property
     def n_documents(self) -> int:
@@ -264,10 +284,12 @@ class GroupBatches:
     from seed 0 replayed the same questions as the run it started from.
     A position whose example does not fit the layout is passed over, and a
     question whose gold chunk BM25 ranks first is kept with probability
-    `lexical_first_keep`."""
+    `lexical_first_keep`. `source_repeats` ({'npm-dts': 3}) puts each
+    question of a source that many times in a pass's order (default 1)."""
 
     def __init__(self, split: ShardSplit, layout: Layout, group_size: int, seed: int,
-                 lexical_first_keep: float = 1.0, cursor: int = 0):
+                 lexical_first_keep: float = 1.0, cursor: int = 0,
+                 source_repeats: Optional[Dict[str, int]] = None):
         self.split, self.layout, self.group_size = split, layout, group_size
         fits = np.array([usable(ex, layout) for ex in split.examples], dtype=bool)
         self.examples = [ex for ex, ok in zip(split.examples, fits) if ok]
@@ -278,6 +300,16 @@ class GroupBatches:
         self.keep = np.where(fits, [lexical_first_keep if ex.lexical_rank == 0 else 1.0 for ex in split.examples], 0.0)
         if not self.keep.any():
             raise ValueError(f'{split.folder}: lexical_first_keep {lexical_first_keep} leaves no question to draw')
+        self.repeats = np.ones(len(split.examples), dtype=np.int64)
+        if source_repeats:
+            if any(int(r) != r or r < 1 for r in source_repeats.values()):
+                raise ValueError(f'source_repeats must be whole numbers >= 1, not {source_repeats}')
+            sources = split.sources()
+            unknown = set(source_repeats) - set(sources)
+            if unknown:
+                raise ValueError(f'{split.folder}: no example of source {", ".join(sorted(unknown))}')
+            self.repeats = np.array([int(source_repeats.get(src, 1)) for src in sources], dtype=np.int64)
+        self.slots = np.repeat(np.arange(len(split.examples)), self.repeats)  # a pass: each question its repeats
         self.order_seed, self.cursor = seed, cursor
         self._order = (None, None)  # (pass, permutation)
         self.rng = np.random.default_rng(seed)
@@ -325,9 +357,9 @@ class GroupBatches:
         every = self.split.examples
         out: List[TokenExample] = []
         while len(out) < groups:
-            n_pass, at = divmod(self.cursor, len(every))
+            n_pass, at = divmod(self.cursor, len(self.slots))
             if self._order[0] != n_pass:
-                self._order = (n_pass, np.random.default_rng([self.order_seed, n_pass]).permutation(len(every)))
+                self._order = (n_pass, np.random.default_rng([self.order_seed, n_pass]).permutation(self.slots))
             i = int(self._order[1][at])
             self.cursor += 1
             keep = self.keep[i]
