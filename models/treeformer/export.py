@@ -237,8 +237,8 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
             'relevance': 'relevance_logit: log-sum-exp over document tokens of a per-token score, trained with a '
                          'softmax over windows of the same question (one holds the answer); add '
                          'start/end log-softmax over the window to score a span across windows; '
-                         'relevance_evidence: that per-token score (masked_logit off the document), so a '
-                         'chunk scores as the log-sum-exp over its own tokens',
+                         'relevance_evidence: that per-token score (masked_logit off the document); a chunk '
+                         'scores as the mean of its reader.chunk_top_tokens highest values',
             'masked_logit': NEG_LOGIT,
         },
         'metrics': {'status': 'pending', 'note': 'the real-question figures go to questions_eval '
