@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { assertNotReserved } from '../../src/data/vocab';
 import { loadQuestionSet, Question, sharesIdentifier } from '../../src/eval/questions/questionSet';
-import { goldRank, Outcome, report, shufflePartner } from '../../src/eval/questions/scoring';
+import { goldRank, headToHead, Outcome, report, shufflePartner } from '../../src/eval/questions/scoring';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -65,7 +65,8 @@ describe('hand-written question set (models/questions)', () => {
 });
 
 describe('question scoring', () => {
-  const q = (id: string, gold: [number, number][], file = 'a.go'): Question => ({ id, file, kind: 'locate', question: id, gold });
+  const q = (id: string, gold: [number, number][], file = 'a.go', language: Question['language'] = 'go'): Question =>
+    ({ id, file, kind: 'locate', language, question: id, gold });
   const span = (startLine: number, endLine: number, file = 'a.go') => ({ file, startLine, endLine });
 
   it('ranks the first answer of at most 60 lines in the same file that overlaps a gold range', () => {
@@ -89,8 +90,23 @@ describe('question scoring', () => {
     assert.deepStrictEqual(r.overall, { questions: 3, hit1: 1 / 3, hit5: 2 / 3, mrr: (1 + 1 / 3) / 3 });
     assert.strictEqual(r.distinctTop1, (1 / 2 + 1) / 2); // a.go: one distinct top answer for two questions; b.go: 1 of 1
     assert.strictEqual(r.shuffleDrop, 1 / 2);
+    assert.deepStrictEqual(r.byLanguage.go, r.overall);
+    assert.strictEqual(r.byLanguage.rust.questions, 0);
     assert.strictEqual(shufflePartner(['x', 'y', 'z'], 2), 'x');
     assert.strictEqual(shufflePartner(['x'], 0), undefined);
+  });
+
+  it('splits the figures by language and counts the questions one ranker wins and loses against another', () => {
+    const outcome = (question: Question, rank: number | undefined): Outcome => ({ question, rank, shuffledRank: undefined, seconds: 1 });
+    const questions = [q('a', [[1, 2]]), q('b', [[1, 2]]), q('c', [[1, 2]], 'x.ts', 'typescript'), q('d', [[1, 2]], 'x.ts', 'typescript')];
+    const model = [outcome(questions[0], 1), outcome(questions[1], undefined), outcome(questions[2], 4), outcome(questions[3], 2)];
+    const bm25 = [outcome(questions[0], 2), outcome(questions[1], 3), outcome(questions[2], undefined), outcome(questions[3], 2)];
+    assert.deepStrictEqual(headToHead(model, bm25), { better: 2, worse: 1 }, 'a and c better, b worse, d level');
+    assert.deepStrictEqual(headToHead(bm25, model), { better: 1, worse: 2 });
+    assert.deepStrictEqual(headToHead(model.slice(2), bm25.slice(0, 2)), { better: 0, worse: 0 }, 'only shared questions count');
+    const r = report(model);
+    assert.deepStrictEqual(r.byLanguage.go, { questions: 2, hit1: 1 / 2, hit5: 1 / 2, mrr: 1 / 2 });
+    assert.deepStrictEqual(r.byLanguage.typescript, { questions: 2, hit1: 0, hit5: 1, mrr: (1 / 4 + 1 / 2) / 2 });
   });
 
   it('counts a shared identifier only from the code of the gold lines', () => {

@@ -14,8 +14,8 @@ import { openEngine } from '../../engine';
 import { Features, fusedScore, FusionWeights, RANKERS, RankerKind } from '../../engine/fusion';
 import { cardPathFor } from '../../engine/model/card';
 import type { Answer } from '../../engine/types';
-import { Half, KINDS, loadQuestionSet, pinFiles, Question, resolveFiles } from './questionSet';
-import { goldRank, Outcome, RANK_DEPTH, RankedSpan, report, Report, shufflePartner } from './scoring';
+import { Half, KINDS, LANGUAGES, loadQuestionSet, pinFiles, Question, resolveFiles } from './questionSet';
+import { goldRank, headToHead, Outcome, RANK_DEPTH, RankedSpan, report, Report, shufflePartner } from './scoring';
 
 // out/src/eval/questions/cli.js -> the repository root.
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -87,6 +87,28 @@ function table(rows: [string, Report][]): string {
   for (const [name, r] of rows) {
     const kinds = KINDS.map((k) => `${f(r.byKind[k].hit1)} / ${f(r.byKind[k].hit5)} (${r.byKind[k].questions})`).join(' | ');
     out.push(`| ${name} | ${r.overall.questions} | ${f(r.overall.hit1)} | ${f(r.overall.hit5)} | ${f(r.overall.mrr)} | ${kinds} | ${f(r.distinctTop1)} | ${f(r.shuffleDrop)} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** hit@5 / MRR by question language, and (beside BM25) the questions each ranker ranks the gold
+ *  higher / lower than BM25 does: where a ranker wins and loses, which the overall figures hide. */
+function languageTable(rows: [string, Report][], outcomesOf: Map<RankerKind, Outcome[]>): string {
+  const f = (x: number) => x.toFixed(3);
+  const bm25 = outcomesOf.get('bm25');
+  const versus = (k: RankerKind, keep: (o: Outcome) => boolean) => {
+    const { better, worse } = headToHead(outcomesOf.get(k)!.filter(keep), bm25!.filter(keep));
+    return `${better} / ${worse}`;
+  };
+  const out = [
+    '| ranker | ' + LANGUAGES.map((l) => `${l} hit@5 / MRR`).join(' | ') + (bm25 ? ' | better / worse than bm25: all | ' + LANGUAGES.join(' | ') : '') + ' |',
+    '|---|' + LANGUAGES.map(() => '---|').join('') + (bm25 ? '---|' + LANGUAGES.map(() => '---|').join('') : ''),
+  ];
+  for (const [name, r] of rows) {
+    const k = name as RankerKind;
+    const cells = LANGUAGES.map((l) => `${f(r.byLanguage[l].hit5)} / ${f(r.byLanguage[l].mrr)} (${r.byLanguage[l].questions})`);
+    if (bm25) cells.push(versus(k, () => true), ...LANGUAGES.map((l) => versus(k, (o) => o.question.language === l)));
+    out.push(`| ${name} | ${cells.join(' | ')} |`);
   }
   return out.join('\n') + '\n';
 }
@@ -167,7 +189,8 @@ async function main(argv: string[]): Promise<void> {
     fs.writeFileSync(cardFile, JSON.stringify(card, null, 2) + '\n');
     process.stderr.write(`eval:questions: fusion weights ${JSON.stringify(weights)} written to ${cardFile}\n`);
   }
-  const rows: [string, Report][] = kinds.map((k) => [k, report(outcomes(k, weights, reads, fileOf))]);
+  const outcomesOf = new Map(kinds.map((k) => [k, outcomes(k, weights, reads, fileOf)]));
+  const rows: [string, Report][] = kinds.map((k) => [k, report(outcomesOf.get(k)!)]);
   if (values.card) {
     // The figures go into the model card beside the command that made them.
     const cardFile = cardPathFor(path.resolve(values.model!));
@@ -181,12 +204,12 @@ async function main(argv: string[]): Promise<void> {
     fs.writeFileSync(cardFile, JSON.stringify(card, null, 2) + '\n');
   }
   const heading = `questions: split=${values.split} scope=${values.scope} files=${new Set(questions.map((q) => q.file)).size} seconds/question(${readWith})=${rows[0][1].secondsPerQuestion.toFixed(2)}\n`;
-  const md = heading + '\n' + table(rows);
+  const md = heading + '\n' + table(rows) + '\n' + languageTable(rows, outcomesOf);
   process.stdout.write(md);
   const outDir = values.out ?? path.join(ROOT, 'models', 'eval', `questions-${values.split}-${values.scope}`);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.md'), md);
-  const perQuestion = kinds.map((k) => ({ ranker: k, outcomes: outcomes(k, weights, reads, fileOf).map((o) => ({ id: o.question.id, rank: o.rank ?? null, shuffledRank: o.shuffledRank ?? null, top1: o.top1 ?? null })) }));
+  const perQuestion = kinds.map((k) => ({ ranker: k, outcomes: outcomesOf.get(k)!.map((o) => ({ id: o.question.id, rank: o.rank ?? null, shuffledRank: o.shuffledRank ?? null, top1: o.top1 ?? null })) }));
   // Every read's candidates with their features, so another fusion can be measured on the same reads.
   const candidates = reads.map((r) => ({
     id: r.question.id,

@@ -11,12 +11,17 @@ import * as path from 'path';
 export type QuestionKind = 'locate' | 'explain' | 'config';
 export const KINDS: readonly QuestionKind[] = ['locate', 'explain', 'config'];
 export type Half = 'dev' | 'test';
+/** One question file each (models/questions/<language>.json). */
+export const LANGUAGES = ['go', 'rust', 'python', 'typescript'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 export interface Question {
   id: string;
   /** Path relative to the corpora folder. */
   file: string;
   kind: QuestionKind;
+  /** The question file it comes from. */
+  language: Language;
   question: string;
   /** 1-based inclusive line ranges; a hit overlaps any of them. */
   gold: [number, number][];
@@ -34,23 +39,23 @@ export interface QuestionSet {
 }
 
 export const QUESTIONS_DIR = 'models/questions';
-const QUESTION_FILES = ['go.json', 'rust.json', 'python.json', 'typescript.json'];
 
 export function loadQuestionSet(root: string): QuestionSet {
   const dir = path.join(root, QUESTIONS_DIR);
   const files = JSON.parse(fs.readFileSync(path.join(dir, 'files.json'), 'utf8')) as Record<string, SetFile>;
   const questions: Question[] = [];
-  for (const name of QUESTION_FILES) {
-    const raw = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as Omit<Question, 'id'>[];
+  for (const language of LANGUAGES) {
+    const name = `${language}.json`;
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as Omit<Question, 'id' | 'language'>[];
     raw.forEach((q, i) => {
       checkQuestion(q, `${name}[${i}]`, files);
-      questions.push({ ...q, id: `${path.basename(name, '.json')}-${i + 1}` });
+      questions.push({ ...q, language, id: `${language}-${i + 1}` });
     });
   }
   return { questions, files };
 }
 
-function checkQuestion(q: Omit<Question, 'id'>, where: string, files: Record<string, SetFile>): void {
+function checkQuestion(q: Omit<Question, 'id' | 'language'>, where: string, files: Record<string, SetFile>): void {
   const file = files[q.file];
   if (!file) throw new Error(`${where}: ${q.file} is not in files.json`);
   if (!KINDS.includes(q.kind)) throw new Error(`${where}: kind '${q.kind}'`);
@@ -71,8 +76,8 @@ export function pinFiles(root: string, corpora: string): Record<string, SetFile>
   const pinnedFile = path.join(dir, 'files.json');
   const old: Record<string, SetFile> = fs.existsSync(pinnedFile) ? JSON.parse(fs.readFileSync(pinnedFile, 'utf8')) : {};
   const files: Record<string, SetFile> = {};
-  for (const name of QUESTION_FILES) {
-    const raw = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { file: string }[];
+  for (const language of LANGUAGES) {
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, `${language}.json`), 'utf8')) as { file: string }[];
     const names = [...new Set(raw.map((q) => q.file))].sort();
     const count = { dev: 0, test: 0 };
     for (const rel of names) if (old[rel]) count[old[rel].split]++;

@@ -1,7 +1,7 @@
 // Scores of ranked answers against hand-written gold lines (DESIGN §12): a
 // hit is an answer of at most 60 lines that overlaps a gold range; MRR over
 // the first 10 answers; and the two question-sensitivity figures.
-import { KINDS, Question, QuestionKind } from './questionSet';
+import { KINDS, Language, LANGUAGES, Question, QuestionKind } from './questionSet';
 
 /** An answer longer than this never counts as a hit (a whole window is not an answer). */
 export const MAX_HIT_LINES = 60;
@@ -52,6 +52,7 @@ export interface Outcome {
 export interface Report {
   overall: Figures;
   byKind: Record<QuestionKind, Figures>;
+  byLanguage: Record<Language, Figures>;
   secondsPerQuestion: number;
   /** Mean over files of (distinct top-1 answers ÷ questions about the file). */
   distinctTop1: number;
@@ -62,6 +63,8 @@ export interface Report {
 export function report(outcomes: readonly Outcome[]): Report {
   const byKind = {} as Record<QuestionKind, Figures>;
   for (const k of KINDS) byKind[k] = figures(outcomes.filter((o) => o.question.kind === k).map((o) => o.rank));
+  const byLanguage = {} as Record<Language, Figures>;
+  for (const l of LANGUAGES) byLanguage[l] = figures(outcomes.filter((o) => o.question.language === l).map((o) => o.rank));
   const byFile = new Map<string, Outcome[]>();
   for (const o of outcomes) byFile.set(o.question.file, [...(byFile.get(o.question.file) ?? []), o]);
   const ratios = [...byFile.values()].map((os) => new Set(os.map((o) => (o.top1 ? `${o.top1.file}:${o.top1.startLine}` : 'none'))).size / os.length);
@@ -70,6 +73,7 @@ export function report(outcomes: readonly Outcome[]): Report {
   return {
     overall: figures(outcomes.map((o) => o.rank)),
     byKind,
+    byLanguage,
     secondsPerQuestion: outcomes.reduce((s, o) => s + o.seconds, 0) / (outcomes.length || 1),
     distinctTop1: ratios.reduce((a, b) => a + b, 0) / (ratios.length || 1),
     // Over the questions whose gold is found at all: a gold never found cannot rank worse.
@@ -80,4 +84,20 @@ export function report(outcomes: readonly Outcome[]): Report {
 /** For question i of a file's list, the question whose answers stand in for it in the shuffle test. */
 export function shufflePartner<T>(sameFile: readonly T[], i: number): T | undefined {
   return sameFile.length > 1 ? sameFile[(i + 1) % sameFile.length] : undefined;
+}
+
+/** Of the questions both rankers answered: how many `a` ranks the gold higher than `b` does, and lower
+ *  (a gold not in the first RANK_DEPTH answers ranks below every found one). */
+export function headToHead(a: readonly Outcome[], b: readonly Outcome[]): { better: number; worse: number } {
+  const depth = (r: number | undefined) => r ?? RANK_DEPTH + 1;
+  const rankB = new Map(b.map((o) => [o.question.id, depth(o.rank)]));
+  let better = 0;
+  let worse = 0;
+  for (const o of a) {
+    const other = rankB.get(o.question.id);
+    if (other === undefined) continue;
+    if (depth(o.rank) < other) better++;
+    else if (depth(o.rank) > other) worse++;
+  }
+  return { better, worse };
 }
