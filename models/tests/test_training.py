@@ -179,4 +179,12 @@ def test_a_checkpoint_from_before_the_question_order_resumes_with_an_order_of_it
     train(cfg, tmp_path / 'next', init=tmp_path / 'legacy.pt')
     start = next(r for r in read_log(tmp_path / 'next') if r['event'] == 'start')
     assert start['data_order_inherited'] is False
-    assert start['data_order'] == {'seed': cfg.seed, 'cursor': 0, 'examples': start['train_examples']}
+    assert start['data_order'] == {'seed': cfg.seed, 'cursor': 0, 'examples': start['train_examples'],
+                                   'source_repeats': {}}
+    # nor is an order carried on that drew its sources another number of times a pass
+    weighted = torch.load(path, map_location='cpu')
+    weighted['data_order'] = {**weighted['data_order'], 'source_repeats': {'npm-dts': 4}}
+    torch.save(weighted, tmp_path / 'weighted.pt')
+    train(cfg, tmp_path / 'unweighted', init=tmp_path / 'weighted.pt')
+    start = next(r for r in read_log(tmp_path / 'unweighted') if r['event'] == 'start')
+    assert start['data_order_inherited'] is False and start['data_order']['cursor'] == 0
