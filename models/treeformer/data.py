@@ -160,17 +160,15 @@ class ShardSplit:
         path = self.folder / EXAMPLES_TEXT_FILE
         if not path.exists():
             raise ShardError(f'{path}: missing; drawing by source needs the text of the examples')
-        out = []
         with open(path, encoding='utf-8') as f:
-            for line, ex in zip(f, self.examples + [None]):
-                record = json.loads(line)
-                if ex is None or record['tokens']['doc'][0] != ex.doc_start:
-                    raise ShardError(f'{path}: record {len(out)} does not describe row {len(out)} of '
-                                     f'{EXAMPLES_FILE}; the shard is corrupt')
-                out.append(record['source'])
-        if len(out) != len(self.examples):
-            raise ShardError(f'{path}: {len(out)} records for {len(self.examples)} examples; the shard is corrupt')
-        return out
+            records = [json.loads(line) for line in f]
+        if len(records) != len(self.examples):
+            raise ShardError(f'{path}: {len(records)} records for {len(self.examples)} examples; the shard is corrupt')
+        for i, (record, ex) in enumerate(zip(records, self.examples)):
+            if record['tokens']['doc'][0] != ex.doc_start:
+                raise ShardError(f'{path}: record {i} does not describe row {i} of {EXAMPLES_FILE}; '
+                                 'the shard is corrupt')
+        return [record['source'] for record in records]
 
     @property
     def n_documents(self) -> int:
