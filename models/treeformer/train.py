@@ -197,6 +197,14 @@ CONFIGS: Dict[str, TrainConfig] = {
                             levels=[Level('tf+tc', minutes=100)], locate_weight=1.0, lexical_first_keep=0.5,
                             lr=2e-4, ema_decays=(0.995,), snapshot_every_s=1200.0, seed=2,
                             source_repeats={'npm-dts': 4}),
+    # ship-fresh over a new order (seed 3), to be averaged with the weights it
+    # starts from (`average`, a soup of two points of one basin): every
+    # continuation so far moved single languages both ways (ship-dts: Rust up,
+    # TypeScript down) while its overall dev score stayed within noise, and a
+    # mean keeps what both points share.
+    'ship-soup': TrainConfig(name='ship-soup', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
+                             levels=[Level('tf+tc', minutes=95)], locate_weight=1.0, lexical_first_keep=0.5,
+                             lr=2e-4, ema_decays=(0.995,), snapshot_every_s=1200.0, seed=3),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
