@@ -2,7 +2,9 @@
 holds one question at 4k tokens, so the weights of one moment carry that
 question's noise: on the hand-written dev questions, checkpoints of one run
 20 minutes apart read 0.43 and 0.39 MRR. The mean of the later checkpoints
-of a fine-tuning run (one basin, one starting point) keeps what they share.
+of a fine-tuning run, or of a run and the weights it started from
+(`ship-soup`), is taken in one basin from one start, and keeps what they
+share.
 
 The other average is the one training keeps as it goes (`ema_decays` of the
 config, e.g. `ship-ema`): `--ema DECAY` takes that moving average out of one
