@@ -191,14 +191,20 @@ describe('treeformer CLI', function () {
   });
 
   it('Ctrl-C stops a long run cleanly with exit 130', async function () {
-    // Documents long enough that the read takes many seconds (progress on a pipe shows every 3 s).
+    // Work that lasts seconds even on an idle fast machine: progress starts after 0.7 s
+    // (cli/progress.ts), so a shorter run would end before there is anything to interrupt.
+    // Each copy is numbered, so the engine's cache of contents by hash cannot share one
+    // tokenization among files; 16 of them (~25M tokens) take ~5 s here, past the default cap.
     const big = path.join(scratch, 'big');
     fs.mkdirSync(big);
-    const chunk = fs.readFileSync(FIXTURE, 'utf8').repeat(300);
-    for (const name of ['one.txt', 'two.txt']) fs.writeFileSync(path.join(big, name), chunk);
+    const text = fs.readFileSync(FIXTURE, 'utf8');
+    for (let f = 0; f < 16; f++) {
+      const copies = Array.from({ length: 300 }, (_, k) => `entry ${f}.${k}\n${text}`);
+      fs.writeFileSync(path.join(big, `part-${f}.txt`), copies.join(''));
+    }
     let sent = false;
     const started = Date.now();
-    const run = await treeformer(['ask', big, '--question', QUESTION, '--model', model.modelPath, '--device', 'cpu'], {
+    const run = await treeformer(['ask', big, '--question', QUESTION, '--model', model.modelPath, '--device', 'cpu', '--max-tokens', '50000000'], {
       onStderr: (text, child) => {
         // Progress shows the work has begun; interrupt it.
         if (!sent && /treeformer: \d+\/\d+ /.test(text)) {
