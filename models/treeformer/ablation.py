@@ -37,7 +37,7 @@ import torch
 from .data import ShardSplit
 from .export import load_checkpoint
 from .model import TREE_KINDS, Treeformer
-from .train import ABLATION_TOKENS, CHECKPOINT, DEFAULT_DATA, REPO_ROOT
+from .train import ABLATION_TOKENS, CHECKPOINT, DEFAULT_DATA, REPO_ROOT, SIZE_MINUTES
 
 QUESTIONS_CLI = REPO_ROOT / 'out' / 'src' / 'eval' / 'questions' / 'cli.js'
 MINED_LENGTH = 4096
@@ -155,13 +155,12 @@ def sign_test(a: Dict[str, bool], b: Dict[str, bool]) -> tuple:
     return only_a, only_b, p
 
 
-def train_export_score(name: str, folder: Path, tokens: Optional[int], threads: int, groups: int,
+def train_export_score(name: str, folder: Path, budget: List[str], threads: int, groups: int,
                        env: Dict[str, str]) -> Dict:
     """One variant, start to finish; skips the steps whose outputs exist."""
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / 'summary.json').exists():
         print(f'ablation: training {name} ({threads} thread(s))', file=sys.stderr, flush=True)
-        budget = ['--tokens', str(tokens)] if tokens else []
         resume = ['--resume'] if (folder / CHECKPOINT).exists() else []
         run([sys.executable, '-m', 'models.treeformer.train', '--config', f'ablation-{name}', '--out', str(folder),
              '--threads', str(threads), *budget, *resume], folder / 'stdout.log', env)
@@ -174,13 +173,13 @@ def train_export_score(name: str, folder: Path, tokens: Optional[int], threads: 
             'mined': score_on_mined(folder, groups, threads, env)}
 
 
-def markdown(rows: List[Dict], tokens_per_variant: int, groups: int, out: Path) -> str:
+def markdown(rows: List[Dict], budget: str, groups: int, out: Path) -> str:
     dense = {n: next((r[f'flops_{n}'] for r in rows if r['variant'] == 'dense'), None) for n in FLOP_LENGTHS}
     f3 = lambda x: f'{x:.3f}'  # noqa: E731
     bm25 = rows[0]['questions']['bm25']
-    lines = [f'Equal budget: {tokens_per_variant / 1e6:g}M training tokens per variant at 4,096 tokens a sample '
-             '(the ship model\'s size; bootstrapped variants: 40% TC, then 60% TF or TF+TC), two variants at a time '
-             'on one core each. Real questions: the test half of models/questions per file (60 questions), the '
+    lines = [f'Equal budget: {budget} per variant at 4,096 tokens a sample '
+             '(bootstrapped variants: 40% TC, then 60% TF or TF+TC; the size-* variants: 40% TC, then TF+TC), '
+             'one thread each. Real questions: the test half of models/questions per file (60 questions), the '
              'fusion fitted on the dev half for each variant. Mined: the v2 test split, '
              f'{groups} groups of 3 windows of {MINED_LENGTH} tokens. Attention FLOPs per layer (all heads) '
              'counted from the trained trees\' leaves on a real document.', '',
@@ -221,7 +220,10 @@ def markdown(rows: List[Dict], tokens_per_variant: int, groups: int, out: Path) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--tokens', type=int, help=f'training tokens per variant (default {ABLATION_TOKENS:,})')
+    budgets = parser.add_mutually_exclusive_group()
+    budgets.add_argument('--tokens', type=int, help=f'training tokens per variant (default {ABLATION_TOKENS:,})')
+    budgets.add_argument('--minutes', type=float, help='training minutes per variant instead (the size-* variants '
+                         f'are budgeted in minutes, default {SIZE_MINUTES:g})')
     parser.add_argument('--jobs', type=int, default=2, help='variants trained at once (each gets cores/jobs threads)')
     parser.add_argument('--groups', type=int, default=64, help='mined test groups scored per variant')
     parser.add_argument('--out', type=Path, default=REPO_ROOT / 'models' / 'checkpoints' / 'ablation')
@@ -235,23 +237,25 @@ def main() -> None:
     torch.set_flush_denormal(True)
     env = {**os.environ, 'OPENBLAS_NUM_THREADS': '1', 'OMP_WAIT_POLICY': 'PASSIVE'}
     variants = args.variants.split(',')
+    budget = ['--tokens', str(args.tokens)] if args.tokens else ['--minutes', str(args.minutes)] if args.minutes else []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         scores = dict(zip(variants, pool.map(
-            lambda name: train_export_score(name, args.out / name, args.tokens, threads, args.groups, env), variants)))
+            lambda name: train_export_score(name, args.out / name, budget, threads, args.groups, env), variants)))
     dev = ShardSplit(DEFAULT_DATA / 'dev')
     rows = [{**measure_flops(name, args.out / name, dev), **scores[name]} for name in variants]
-    tokens = args.tokens or ABLATION_TOKENS
-    report = {'tokens_per_variant': tokens, 'seq_len': 4096, 'mined_groups': args.groups, 'variants': rows}
+    budget_words = f'{args.minutes:g} training minutes' if args.minutes else \
+        f'{(args.tokens or ABLATION_TOKENS) / 1e6:g}M training tokens'
+    report = {'budget': budget_words, 'seq_len': 4096, 'mined_groups': args.groups, 'variants': rows}
     (args.out / 'ablation.json').write_text(json.dumps(report, indent=2))
     if args.card is not None:
         # The command that reproduces these rows, so the card names what it holds.
-        command = f'npm run ablation -- --tokens {tokens} --groups {args.groups}'
+        command = f'npm run ablation -- {" ".join(budget)} --groups {args.groups}'
         if variants != VARIANTS:
             command += f' --variants {args.variants}'
         card = json.loads(args.card.read_text())
         card['ablation'] = {'command': command, **report}
         args.card.write_text(json.dumps(card, indent=2) + '\n')
-    table = markdown(rows, tokens, args.groups, args.out)
+    table = markdown(rows, budget_words, args.groups, args.out)
     (args.out / 'ablation.md').write_text(table)
     print(table)
 

@@ -110,6 +110,21 @@ def _ablation(levels: List[Level], attention: str = 'tc', tree_depth: int = SHIP
                        levels=levels, seq_len=4096, extrapolation_lengths=(4096,))
 
 
+SIZE_MINUTES = 45.0
+
+
+def _sized(n_layer: int, d_model: int) -> TrainConfig:
+    """The model-size sweep (issue 11: "smaller and better-trained beats larger
+    and undertrained; measure it"): the shipped recipe (question match with
+    rarity, locate loss, lexically-first questions at half the rate) at equal
+    wall time, not equal tokens, so a larger model reads fewer tokens; 40% TC,
+    then TF+TC, at 4k tokens a sample. 4 heads and d_ff = 4 d at every size."""
+    model = replace(SHIP_MODEL, match_rarity=True, n_layer=n_layer, d_model=d_model, d_ff=4 * d_model)
+    return TrainConfig(name='', model=model, seq_len=4096, extrapolation_lengths=(4096,), locate_weight=1.0,
+                       lexical_first_keep=0.5, levels=[Level('tc', minutes=SIZE_MINUTES * 0.4),
+                                                       Level('tf+tc', minutes=SIZE_MINUTES * 0.6)])
+
+
 CONFIGS: Dict[str, TrainConfig] = {
     'tiny': TrainConfig(
         name='tiny',
@@ -221,6 +236,9 @@ CONFIGS: Dict[str, TrainConfig] = {
                                           Level('tf+tc', tokens=ABLATION_TOKENS * 3 // 5)]),
     'ablation-random-tree': _ablation([Level('random_tree', tokens=ABLATION_TOKENS)], 'random_tree'),
     'ablation-linformer': _ablation([Level('linformer', tokens=ABLATION_TOKENS)], 'linformer'),
+    'ablation-size-small': _sized(2, 64),
+    'ablation-size-ship': _sized(3, 96),  # the shipped model's size
+    'ablation-size-large': _sized(4, 128),
 }
 for _name, _cfg in CONFIGS.items():
     _cfg.name = _name
