@@ -91,6 +91,8 @@ class TrainConfig:
 
 # Sized to the 2-core budget: at 4k tokens a sample, TC trains at ~3.8k tokens/s
 # with d=96 and 3 layers against ~1.8k with d=128 and 4 (measured 2026-12-02).
+# At equal wall time 2 layers and d=64 learn faster but plateau below this size
+# (the size sweep and ship-small, docs/runs.md, 2026-12-07).
 SHIP_BASE_MODEL = TreeformerConfig(vocab_size=16384, n_layer=3, n_head=4, d_model=96, d_ff=384, tree_depth=5,
                                    question_len=32, attention='tc')
 # The shipped reader: the base run's weights (--init its level-2.pt) plus the
