@@ -12,7 +12,7 @@ trained variant is exported to ONNX and scored where it counts:
 Attention FLOPs per layer at 4k and 16k tokens are counted from the leaves the
 trained trees actually produce on a real dev document (DESIGN §3).
 
-  npm run ablation -- [--tokens T] [--jobs 2] [--groups 64] [--variants dense,tf] [--card models/treeformer-qa.json]
+  npm run ablation -- [--tokens T | --minutes M] [--jobs 2] [--groups 64] [--variants dense,tf] [--card models/treeformer-qa.json]
 
 Writes models/checkpoints/ablation/<variant>/{checkpoint.pt,model.onnx,model.json,
 questions-dev/,questions-test/,mined.json} and models/checkpoints/ablation/

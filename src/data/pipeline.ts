@@ -16,7 +16,7 @@ import { loadDocuments } from './load';
 import { JsonLinesWriter } from './output/jsonLines';
 import { writeMatchClasses } from './output/matchClasses';
 import { CANDIDATE_KIND, ShardWriter } from './output/shards';
-import { FileChunks } from './examples/candidates';
+import { blanked, FileChunks } from './examples/candidates';
 import { PipelineReport, writeReport } from './output/report';
 import { StatsCollector } from './output/stats';
 import { overlappingTokens } from './output/tokenRanges';
@@ -181,17 +181,6 @@ function writeSplit(
   shards.close();
   docsOut.close();
   examplesOut.close();
-}
-
-/** `text` with every cut's characters but its line breaks turned into spaces: what is shown, at the same offsets. */
-function blanked(text: string, cuts: readonly Span[]): string {
-  let out = '';
-  let last = 0;
-  for (const c of cuts) {
-    out += text.slice(last, c.start) + text.slice(c.start, c.end).replace(/[^\n]/g, ' ');
-    last = c.end;
-  }
-  return out + text.slice(last);
 }
 
 function assertPackagesDisjoint(stats: StatsCollector): void {

@@ -1,6 +1,7 @@
 // Where a question's words are found (src/eval/questions/termCoverage.ts), on hand-made texts.
 import * as assert from 'assert';
-import { addCoverage, answerLines, asShown, emptyCoverage } from '../../src/eval/questions/termCoverage';
+import { blanked } from '../../src/data/examples/candidates';
+import { addCoverage, answerLines, emptyCoverage } from '../../src/eval/questions/termCoverage';
 
 describe('question term coverage (eval:coverage)', () => {
   it('counts each distinct term once: in the answer, only via a synonym, elsewhere in the file, or nowhere', () => {
@@ -16,6 +17,6 @@ describe('question term coverage (eval:coverage)', () => {
     const lines = Array.from({ length: 20 }, (_, i) => `line${i + 1}`);
     assert.strictEqual(answerLines(lines, 12, 13), lines.slice(3, 13).join('\n'));
     assert.strictEqual(answerLines(lines, 2, 2), 'line1\nline2');
-    assert.strictEqual(asShown('ab\ncd\nef', [{ start: 1, end: 4 }]), 'a \n d\nef');
+    assert.strictEqual(blanked('ab\ncd\nef', [{ start: 1, end: 4 }]), 'a \n d\nef');
   });
 });

@@ -11,6 +11,17 @@ import { questionTerms, searchTerms } from '../../engine/search/terms';
 import { Span } from '../types';
 import { seededRandom } from './developerQuestion';
 
+/** `text` with every cut's characters but its line breaks turned into spaces: what is shown, at the same offsets. */
+export function blanked(text: string, cuts: readonly Span[]): string {
+  let out = '';
+  let last = 0;
+  for (const c of cuts) {
+    out += text.slice(last, c.start) + text.slice(c.start, c.end).replace(/[^\n]/g, ' ');
+    last = c.end;
+  }
+  return out + text.slice(last);
+}
+
 export const HARD_NEGATIVES = 3;
 export const RANDOM_NEGATIVES = 2;
 

@@ -14,7 +14,9 @@ import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { synonymsOf } from '../../engine/search/synonyms';
 import { questionTerms, searchTerms } from '../../engine/search/terms';
+import { blanked } from '../../data/examples/candidates';
 import { wordnetSynonyms } from '../../data/examples/wordnet';
+import type { DocRecord, ExampleRecord } from '../../data/types';
 import { Half, loadQuestionSet, resolveFiles } from './questionSet';
 
 /** Lines above the answer that count as the answer's (a doc comment over a declaration). */
@@ -59,13 +61,6 @@ export function answerLines(lines: readonly string[], first: number, last: numbe
   return lines.slice(Math.max(0, first - 1 - ABOVE), last).join('\n');
 }
 
-/** The text with the cut character ranges blanked (newlines kept, so line numbers hold). */
-export function asShown(text: string, cuts: readonly { start: number; end: number }[]): string {
-  let out = text;
-  for (const c of cuts) out = out.slice(0, c.start) + out.slice(c.start, c.end).replace(/[^\n]/g, ' ') + out.slice(c.end);
-  return out;
-}
-
 function handWritten(root: string, half: Half): Coverage {
   const set = loadQuestionSet(root);
   const paths = resolveFiles(set, path.join(root, 'models', 'data', 'corpora'));
@@ -79,26 +74,18 @@ function handWritten(root: string, half: Half): Coverage {
   return coverage;
 }
 
-interface MinedExample {
-  docId: string;
-  kind: string;
-  question: string;
-  cuts: { start: number; end: number }[];
-  answer: { startLine: number; endLine: number };
-}
-
 async function* jsonLines<T>(file: string): AsyncGenerator<T> {
   for await (const line of readline.createInterface({ input: fs.createReadStream(file) })) if (line) yield JSON.parse(line) as T;
 }
 
 async function mined(folder: string, every: number): Promise<Map<string, Coverage>> {
   const docs = new Map<string, string>();
-  for await (const d of jsonLines<{ docId: string; text: string }>(path.join(folder, 'docs.jsonl'))) docs.set(d.docId, d.text);
+  for await (const d of jsonLines<DocRecord>(path.join(folder, 'docs.jsonl'))) docs.set(d.docId, d.text);
   const byKind = new Map<string, Coverage>();
   let i = 0;
-  for await (const e of jsonLines<MinedExample>(path.join(folder, 'examples.jsonl'))) {
+  for await (const e of jsonLines<ExampleRecord>(path.join(folder, 'examples.jsonl'))) {
     if (i++ % every !== 0) continue;
-    const text = asShown(docs.get(e.docId)!, e.cuts);
+    const text = blanked(docs.get(e.docId)!, e.cuts);
     const key = `${e.kind}, ${e.cuts.length === 0 ? 'intact' : 'cut'}`;
     if (!byKind.has(key)) byKind.set(key, emptyCoverage());
     addCoverage(byKind.get(key)!, e.question, answerLines(text.split('\n'), e.answer.startLine, e.answer.endLine), text);
