@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.treeformer.data import MATCH_CLASSES_FILE, ShardError, TokenExample, read_match_classes, word_rarity
+from models.treeformer.data import (MATCH_CLASSES_FILE, ShardError, TokenExample, read_match_classes, word_rarity,
+                                    word_vectors)
 from models.treeformer.model import NEG_LOGIT, SpanOutput, Treeformer, TreeformerConfig, chunk_rank_loss, chunk_scores, locate_loss
 from models.treeformer.train import CheckpointMismatch, get_config, load_initial_weights, train
 
@@ -185,3 +186,58 @@ def test_chunk_scores_average_the_top_tokens_of_each_chunk():
     assert chunk_scores(evidence, chunks, top_tokens=2)[0].tolist() == [3.0, 4.0, NEG_LOGIT]
     assert chunk_scores(evidence, chunks, top_tokens=1)[0, 0] == 4.0
     assert chunk_scores(evidence, chunks, top_tokens=32)[0, 0] == pytest.approx(7.0 / 4)
+
+
+def test_soft_match_marks_near_words_of_the_other_side_and_not_a_words_own_class():
+    model = small(soft_match=True, soft_match_dim=2, soft_match_floor=0.5)
+    vectors = torch.zeros(64, 2)
+    vectors[10] = torch.tensor([1.0, 0.0])  # asked about
+    vectors[12] = torch.tensor([0.8, 0.6])  # cosine 0.8 with 10: (0.8 - 0.5) / 0.5 = 0.6
+    vectors[13] = torch.tensor([0.0, 1.0])  # cosine 0: unrelated
+    vectors[11] = torch.tensor([0.6, 0.8])  # cosine 0.6 with 10, 0.96 with 12
+    model.set_word_vectors(vectors)
+    ids, seg, mask = inputs([10], [12, 13, 10, 11])
+    soft = model.soft_question_match(ids, seg, mask)[0]
+    # document: 12 near 10; 13 not; 10 is the asked word itself (question_match's part); 11 a little
+    assert soft[6:].tolist() == pytest.approx([0.6, 0.0, 0.0, 0.2])
+    # question side: 10's nearest other word in the window is 12; specials and padding get nothing
+    assert soft[:6].tolist() == pytest.approx([0.0, 0.6, 0.0, 0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match='the model has'):
+        model.set_word_vectors(torch.zeros(64, 3))
+    with pytest.raises(ValueError, match='needs question_match'):
+        TreeformerConfig(question_match=False, soft_match=True)
+
+
+def test_soft_match_changes_the_output_only_through_soft_match_emb():
+    torch.manual_seed(0)
+    plain = small()
+    soft = small(soft_match=True, soft_match_dim=4)
+    soft.load_state_dict({**plain.state_dict(), 'soft_match_emb': torch.zeros(16),
+                          'word_vectors': torch.nn.functional.normalize(torch.randn(64, 4), dim=1)})
+    batch = inputs([10, 11], [11, 12, 10, 13, 14, 15])
+    plain.eval(), soft.eval()
+    same = plain(*batch).start_logits
+    assert torch.allclose(soft(*batch).start_logits, same)  # soft_match_emb starts at zero
+    with torch.no_grad():
+        soft.soft_match_emb.copy_(torch.linspace(1, -1, 16))
+    assert not torch.allclose(soft(*batch).start_logits, same)
+
+
+def test_word_vectors_put_words_of_the_same_contexts_together():
+    class Split:  # 20 and 21 always sit between 30 and 31; 40 and 41 between 50 and 51
+        rng = np.random.default_rng(0)
+        rows = []
+        for _ in range(400):
+            a, b, c = (30, 31, rng.choice([20, 21])) if rng.random() < 0.5 else (50, 51, rng.choice([40, 41]))
+            rows += [a, c, b, int(rng.integers(4, 10))]
+        tokens = np.array(rows, dtype=np.int32)
+        examples = [TokenExample(0, len(rows), np.zeros(0), [], [], (0, 0))]
+    classes = torch.arange(64)
+    classes[:4] = -1
+    vectors = word_vectors(Split, classes, dim=4, window=2, min_count=5)
+    assert vectors.shape == (64, 4)
+    cos = lambda a, b: float(vectors[a] @ vectors[b])
+    assert cos(20, 21) > 0.8 and cos(40, 41) > 0.8
+    assert cos(20, 40) < cos(20, 21) - 0.3
+    assert float(vectors[20].norm()) == pytest.approx(1.0, abs=1e-5)
+    assert float(vectors[60].abs().sum()) == 0.0 and float(vectors[1].abs().sum()) == 0.0  # unseen, special

@@ -1,4 +1,5 @@
 """The training loop: it learns, it resumes, it logs."""
+from dataclasses import replace
 import json
 import math
 
@@ -188,3 +189,19 @@ def test_a_checkpoint_from_before_the_question_order_resumes_with_an_order_of_it
     train(cfg, tmp_path / 'unweighted', init=tmp_path / 'weighted.pt')
     start = next(r for r in read_log(tmp_path / 'unweighted') if r['event'] == 'start')
     assert start['data_order_inherited'] is False and start['data_order']['cursor'] == 0
+
+
+def test_a_run_with_the_soft_match_starts_from_a_checkpoint_without_it(tmp_path):
+    cfg = get_config('tiny')
+    cfg.levels = [Level('tc', steps=3)]
+    train(cfg, tmp_path / 'exact')
+    soft = get_config('tiny')
+    soft.levels = [Level('tc', steps=3)]
+    soft.model = replace(soft.model, soft_match=True, soft_match_dim=4)
+    train(soft, tmp_path / 'soft', init=tmp_path / 'exact' / 'checkpoint.pt')
+    weights = torch.load(tmp_path / 'soft' / 'checkpoint.pt', map_location='cpu')['model']
+    vectors = weights['word_vectors']  # [vocab, 4], from the synthetic training split
+    norms = vectors.norm(dim=1)
+    assert vectors.shape == (soft.model.vocab_size, 4)
+    assert (norms > 0).sum() > 10 and torch.allclose(norms[norms > 0], torch.ones(int((norms > 0).sum())), atol=1e-5)
+    assert weights['soft_match_emb'].abs().sum() > 0  # trained from its zero start

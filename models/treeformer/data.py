@@ -422,6 +422,65 @@ def word_rarity(split: ShardSplit, classes: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(per_id)
 
 
+def word_vectors(split: ShardSplit, classes: torch.Tensor, dim: int = 64, window: int = 5,
+                 min_count: int = 20) -> torch.Tensor:
+    """[vocab_size, dim] float32: each id's word-class vector from co-occurrence
+    over the split's distinct documents (positive PMI of classes within `window`
+    matching words of each other, weighted 1/distance, factored by a truncated
+    SVD), rows of unit length; 0 for ids that never match or whose class occurs
+    fewer than `min_count` times. Why: a third of a real question's words occur
+    nowhere in the file (DESIGN §5a), and words used in the same contexts
+    ("remove", "delete", "unlink") get close vectors, which exact match cannot
+    give."""
+    cls = classes.numpy()
+    docs = sorted({(ex.doc_start, ex.doc_count) for ex in split.examples})
+    words, doc_of = [], []
+    for i, (start, count) in enumerate(docs):
+        c = cls[np.asarray(split.tokens[start:start + count])]
+        c = c[c >= 0]
+        words.append(c)
+        doc_of.append(np.full(len(c), i, dtype=np.int32))
+    if not words:
+        return torch.zeros(len(cls), dim)
+    seq, doc_of = np.concatenate(words), np.concatenate(doc_of)
+    freq = np.bincount(seq)
+    kept = np.flatnonzero(freq >= min_count)
+    if len(kept) <= dim:
+        return torch.zeros(len(cls), dim)
+    index = np.full(len(freq), -1, dtype=np.int64)
+    index[kept] = np.arange(len(kept))
+    seq_kept = index[seq]
+    seq, doc_of = seq_kept[seq_kept >= 0], doc_of[seq_kept >= 0]
+    V = len(kept)
+    keys, weights = [], []
+    for d in range(1, window + 1):
+        same = doc_of[:-d] == doc_of[d:]
+        a, b = seq[:-d][same], seq[d:][same]
+        pair, count = np.unique(np.concatenate([a * V + b, b * V + a]), return_counts=True)
+        keys.append(pair)
+        weights.append(count / d)
+    pair, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    weight = np.bincount(inverse, weights=np.concatenate(weights))
+    rows, cols = pair // V, pair % V
+    row_sum = np.bincount(rows, weights=weight, minlength=V)
+    context = row_sum ** 0.75  # smoothed context distribution: rare contexts inflate PMI less
+    pmi = np.log(weight * context.sum() / (row_sum[rows] * context[cols]))
+    positive = pmi > 0
+    matrix = torch.sparse_coo_tensor(np.stack([rows[positive], cols[positive]]),
+                                     torch.from_numpy(pmi[positive].astype(np.float32)), (V, V)).coalesce()
+    generator_state = torch.get_rng_state()
+    torch.manual_seed(0)  # svd_lowrank draws a random start; the vectors should not depend on the caller's seed
+    u, s, _ = torch.svd_lowrank(matrix, q=min(dim + 16, V), niter=6)
+    torch.set_rng_state(generator_state)
+    vectors = u[:, :dim] * s[:dim].sqrt()
+    vectors = vectors / vectors.norm(dim=1, keepdim=True).clamp_min(1e-8)
+    per_class = torch.zeros(len(freq) + 1, dim)  # the last row takes class -1 and rare classes
+    per_class[torch.from_numpy(kept)] = vectors
+    slot = np.where(cls >= 0, cls, len(freq))
+    slot = np.where((slot < len(freq)) & (index[np.minimum(slot, len(freq) - 1)] >= 0), slot, len(freq))
+    return per_class[torch.from_numpy(slot)]
+
+
 # ---------------------------------------------------------------------------
 # Synthetic data: the same files, with a task a small model learns in seconds
 # ---------------------------------------------------------------------------

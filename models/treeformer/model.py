@@ -64,6 +64,9 @@ class TreeformerConfig:
     freeze_trees: bool = False  # trees kept as they are (no straight-through, no balance term)
     question_match: bool = False  # add match_emb where a token's word also occurs on the other side (see embed)
     match_rarity: bool = False  # with question_match: also add match_rarity_emb scaled by the matched word's rarity
+    soft_match: bool = False  # with question_match: also add soft_match_emb where a word's vector is near another side's word
+    soft_match_dim: int = 64  # length of the word vectors (data.word_vectors)
+    soft_match_floor: float = 0.5  # cosine below which two different words count as unrelated
     pad_id: int = 0
     cls_id: int = 1
     sep_id: int = 2
@@ -77,6 +80,10 @@ class TreeformerConfig:
             raise ValueError('question_len must hold at least [CLS] and [SEP]')
         if self.match_rarity and not self.question_match:
             raise ValueError('match_rarity weighs the question match; it needs question_match')
+        if self.soft_match and not self.question_match:
+            raise ValueError('soft_match reads the word classes of the question match; it needs question_match')
+        if not 0.0 <= self.soft_match_floor < 1.0:
+            raise ValueError('soft_match_floor is a cosine in [0, 1)')
 
     @property
     def head_dim(self) -> int:
@@ -624,6 +631,11 @@ class Treeformer(nn.Module):
             # weight as an input rather than learning it per id.
             self.match_rarity_emb = nn.Parameter(torch.zeros(cfg.d_model))
             self.register_buffer('match_rarity', torch.zeros(cfg.vocab_size))  # [vocab] in [0,1]; set_match_rarity
+        if cfg.soft_match:
+            # Exact match misses the third of a real question's words that the
+            # file never uses; a nearby word vector can stand in for them.
+            self.soft_match_emb = nn.Parameter(torch.zeros(cfg.d_model))
+            self.register_buffer('word_vectors', torch.zeros(cfg.vocab_size, cfg.soft_match_dim))  # set_word_vectors
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.span_head = nn.Linear(cfg.d_model, 2)
@@ -636,6 +648,8 @@ class Treeformer(nn.Module):
             nn.init.zeros_(self.match_emb)
         if cfg.match_rarity:
             nn.init.zeros_(self.match_rarity_emb)
+        if cfg.soft_match:
+            nn.init.zeros_(self.soft_match_emb)
         self.set_attention(cfg.attention, cfg.freeze_trees)
 
     @staticmethod
@@ -684,6 +698,12 @@ class Treeformer(nn.Module):
             raise ValueError(f'word rarity for {len(rarity)} ids; the model has {len(self.match_rarity)}')
         self.match_rarity.copy_(rarity.to(self.match_rarity))
 
+    def set_word_vectors(self, vectors: torch.Tensor) -> None:
+        """vectors [vocab_size, soft_match_dim] float, unit rows or 0 (data.word_vectors of the training split)."""
+        if vectors.shape != self.word_vectors.shape:
+            raise ValueError(f'word vectors of shape {tuple(vectors.shape)}; the model has {tuple(self.word_vectors.shape)}')
+        self.word_vectors.copy_(vectors.to(self.word_vectors))
+
     def question_match(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
         """[B,N] float, 1 where a token's word class also occurs on the other side:
         a document token whose word the question uses, a question token whose
@@ -701,14 +721,36 @@ class Treeformer(nn.Module):
         in_window = (same & document.unsqueeze(-1)).float().amax(1)  # [B,G]
         return torch.cat([in_window, in_question[:, G:]], 1)
 
+    def soft_question_match(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
+        """[B,N] float in [0,1]: how near a token's word vector comes to a
+        different word on the other side (a document token to the question's
+        words, a question token to the window's), rescaled from
+        soft_match_floor..1 to 0..1; 0 for a word's own class, which
+        question_match already marks."""
+        G = self.cfg.question_len
+        floor = self.cfg.soft_match_floor
+        word = self.match_class[input_ids]  # [B,N]
+        vec = self.word_vectors[input_ids]  # [B,N,D]
+        valid = attention_mask != 0
+        asked = (word[:, :G] >= 0) & valid[:, :G]  # [B,G]
+        document = valid & (segment_ids == 1)  # [B,N]
+        cosine = vec @ vec[:, :G].transpose(1, 2)  # [B,N,G]
+        other = (word.unsqueeze(-1) != word[:, :G].unsqueeze(1)) & asked.unsqueeze(1) & document.unsqueeze(-1)
+        near = ((cosine - floor) / (1.0 - floor)).clamp(0.0, 1.0) * other.float()  # [B,N,G]
+        in_question = near.amax(-1)  # [B,N], 0 off the document
+        in_window = near.amax(1)  # [B,G]
+        return torch.cat([in_window, in_question[:, G:]], 1)
+
     def embed(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
-        """[B,N,C]: token + segment (+ question match, + its rarity) embeddings."""
+        """[B,N,C]: token + segment (+ question match, + its rarity, + soft match) embeddings."""
         x = self.tok_emb(input_ids) + self.seg_emb(segment_ids)
         if self.cfg.question_match:
             match = self.question_match(input_ids, segment_ids, attention_mask).unsqueeze(-1)  # [B,N,1]
             x = x + match * self.match_emb
             if self.cfg.match_rarity:
                 x = x + (match * self.match_rarity[input_ids].unsqueeze(-1)) * self.match_rarity_emb
+            if self.cfg.soft_match:
+                x = x + self.soft_question_match(input_ids, segment_ids, attention_mask).unsqueeze(-1) * self.soft_match_emb
         return x
 
     def forward(self, input_ids, segment_ids, attention_mask) -> SpanOutput:

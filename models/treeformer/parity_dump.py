@@ -3,7 +3,8 @@
   python3 -m models.treeformer.parity_dump --out <dir> [--seed S]
 
 Exports untrained `tiny` models, one per attention kind (tf, tc, tf+tc with
-the ai.treeformer ops; dense and linformer with ordinary ops) to
+the ai.treeformer ops, tf+tc also with the soft question match; dense and
+linformer with ordinary ops) to
 <dir>/<kind>/model.onnx, runs PyTorch on fixed inputs, and writes
 <dir>/manifest.json:
 
@@ -55,6 +56,22 @@ def amplify(model, seed: int) -> None:
 
 
 @torch.no_grad()
+def fill_match_buffers(model, seed: int) -> None:
+    """Word classes shared by several ids (so exact and soft matches occur in
+    the random inputs), random rarities and unit word vectors."""
+    g = torch.Generator().manual_seed(seed + 2)
+    V = model.cfg.vocab_size
+    classes = torch.randint(0, V // 4, (V,), generator=g)
+    classes[:4] = -1  # the specials never match
+    model.set_match_classes(classes)
+    if model.cfg.match_rarity:
+        model.set_match_rarity(torch.rand(V, generator=g))
+    if model.cfg.soft_match:
+        vectors = torch.randn(V, model.cfg.soft_match_dim, generator=g)
+        model.set_word_vectors(vectors / vectors.norm(dim=1, keepdim=True))
+
+
+@torch.no_grad()
 def attention_effect(model, inputs) -> float:
     """Largest logit change when every attention output is zeroed: what a
     wrong attention op would have to hide under the tolerance."""
@@ -90,9 +107,12 @@ def dump(out: Path, seed: int) -> dict:
     for kind in KINDS:
         cfg = get_config('tiny').model
         cfg.attention = kind
+        # The shipped kind carries the soft question match too (its buffers as the ONNX graph's constants).
+        cfg.soft_match, cfg.soft_match_dim = kind == 'tf+tc', 8
         torch.manual_seed(seed)
         model = Treeformer(cfg)
         amplify(model, seed)
+        fill_match_buffers(model, seed)
         model.eval()
         model_path = out / kind / 'model.onnx'
         export_onnx(model, model_path)
