@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from models.treeformer import train as train_module
+from models.treeformer.model import Treeformer
 from models.treeformer.train import Level, get_config, train
 
 
@@ -205,3 +206,16 @@ def test_a_run_with_the_soft_match_starts_from_a_checkpoint_without_it(tmp_path)
     assert vectors.shape == (soft.model.vocab_size, 4)
     assert (norms > 0).sum() > 10 and torch.allclose(norms[norms > 0], torch.ones(int((norms > 0).sum())), atol=1e-5)
     assert weights['soft_match_emb'].abs().sum() > 0  # trained from its zero start
+
+
+def test_lr_scales_give_a_parameter_its_own_rate_and_refuse_unknown_names():
+    cfg = get_config('tiny')
+    model = Treeformer(cfg.model)
+    cfg.lr_scales = {'match_emb': 10.0}
+    groups = train_module.make_optimizer(model, cfg).param_groups
+    scaled = [g for g in groups if g.get('lr_scale') == 10.0]
+    assert len(scaled) == 1 and scaled[0]['params'][0] is model.match_emb
+    assert all(p is not model.match_emb for g in groups if g is not scaled[0] for p in g['params'])
+    cfg.lr_scales = {'match_embedding': 10.0}
+    with pytest.raises(ValueError, match='match_embedding'):
+        train_module.make_optimizer(model, cfg)
