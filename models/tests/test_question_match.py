@@ -129,6 +129,18 @@ def test_word_rarity_is_bm25_idf_over_distinct_documents_scaled_to_one():
     assert rarity[10] < rarity[11] < rarity[15]
 
 
+def moves_only_through(vector, extended, plain):
+    """extended (plain's weights plus a feature whose vector is still zero)
+    gives plain's logits, and other logits once the vector is not zero."""
+    batch = inputs([10, 11], [11, 12, 10, 13, 14, 15])
+    plain.eval(), extended.eval()
+    same = plain(*batch).start_logits
+    assert torch.allclose(extended(*batch).start_logits, same)
+    with torch.no_grad():
+        vector.copy_(torch.linspace(1, -1, len(vector)))
+    assert not torch.allclose(extended(*batch).start_logits, same)
+
+
 def test_rarity_changes_the_output_only_through_match_rarity_emb():
     torch.manual_seed(0)
     plain = small()
@@ -138,13 +150,7 @@ def test_rarity_changes_the_output_only_through_match_rarity_emb():
     with torch.no_grad():
         for m in (plain, weighed):
             m.match_emb.copy_(torch.linspace(-1, 1, 16))
-    batch = inputs([10, 11], [11, 12, 10, 13, 14, 15])
-    plain.eval(), weighed.eval()
-    same = plain(*batch).start_logits
-    assert torch.allclose(weighed(*batch).start_logits, same)  # match_rarity_emb starts at zero
-    with torch.no_grad():
-        weighed.match_rarity_emb.copy_(torch.linspace(1, -1, 16))
-    assert not torch.allclose(weighed(*batch).start_logits, same)
+    moves_only_through(weighed.match_rarity_emb, weighed, plain)
     with pytest.raises(ValueError, match='needs question_match'):
         TreeformerConfig(question_match=False, match_rarity=True)
     with pytest.raises(ValueError, match='the model has 64'):
@@ -214,13 +220,7 @@ def test_soft_match_changes_the_output_only_through_soft_match_emb():
     soft = small(soft_match=True, soft_match_dim=4)
     soft.load_state_dict({**plain.state_dict(), 'soft_match_emb': torch.zeros(16),
                           'word_vectors': torch.nn.functional.normalize(torch.randn(64, 4), dim=1)})
-    batch = inputs([10, 11], [11, 12, 10, 13, 14, 15])
-    plain.eval(), soft.eval()
-    same = plain(*batch).start_logits
-    assert torch.allclose(soft(*batch).start_logits, same)  # soft_match_emb starts at zero
-    with torch.no_grad():
-        soft.soft_match_emb.copy_(torch.linspace(1, -1, 16))
-    assert not torch.allclose(soft(*batch).start_logits, same)
+    moves_only_through(soft.soft_match_emb, soft, plain)
 
 
 def test_word_vectors_put_words_of_the_same_contexts_together():

@@ -474,11 +474,9 @@ def word_vectors(split: ShardSplit, classes: torch.Tensor, dim: int = 64, window
     torch.set_rng_state(generator_state)
     vectors = u[:, :dim] * s[:dim].sqrt()
     vectors = vectors / vectors.norm(dim=1, keepdim=True).clamp_min(1e-8)
-    per_class = torch.zeros(len(freq) + 1, dim)  # the last row takes class -1 and rare classes
+    per_class = torch.zeros(int(cls.max()) + 2, dim)  # rare and unseen classes stay 0; the last row is class -1's
     per_class[torch.from_numpy(kept)] = vectors
-    slot = np.where(cls >= 0, cls, len(freq))
-    slot = np.where((slot < len(freq)) & (index[np.minimum(slot, len(freq) - 1)] >= 0), slot, len(freq))
-    return per_class[torch.from_numpy(slot)]
+    return per_class[torch.from_numpy(cls.astype(np.int64))]
 
 
 # ---------------------------------------------------------------------------
