@@ -99,6 +99,23 @@ def test_a_level_curriculum_changes_the_sample_length(tmp_path):
     assert (tmp_path / 'level-0.pt').exists() and (tmp_path / 'level-1.pt').exists()
 
 
+def test_mixed_lengths_draw_each_steps_sample_length_and_refuse_a_shorter_one(tmp_path):
+    cfg = get_config('tiny')
+    cfg.log_every_s = 0.0  # a log line a step
+    cfg.levels = [Level('tf+tc', steps=8, seq_len=32, mixed_lengths=(32, 64))]
+    summary = train(cfg, tmp_path / 'mixed')
+    steps = [r for r in read_log(tmp_path / 'mixed') if r['event'] == 'train']
+    assert [sum(r['steps_by_length'].values()) for r in steps] == [1] * 8
+    drawn = {n: sum(r['steps_by_length'][n] for r in steps) for n in ('32', '64')}
+    assert drawn['32'] > 0 and drawn['64'] > 0, drawn
+    # a step's tokens: questions_per_step at its own length, group_size windows of that length
+    per_length = {n: train_module.questions_per_step(cfg, n) * cfg.group_size * n for n in (32, 64)}
+    assert summary['tokens'] == drawn['32'] * per_length[32] + drawn['64'] * per_length[64]
+    cfg.levels = [Level('tf+tc', steps=2, seq_len=64, mixed_lengths=(32, 64))]
+    with pytest.raises(ValueError, match='shorter than'):
+        train(cfg, tmp_path / 'shorter')
+
+
 def test_the_moving_averages_follow_the_weights_and_survive_a_resume(tmp_path, monkeypatch):
     model = train_module.Treeformer(get_config('tiny').model)
     ema = train_module.start_ema(model, (0.9, 0.5))

@@ -312,8 +312,11 @@ class GroupBatches:
         self._order = (None, None)  # (pass, permutation)
         self.rng = np.random.default_rng(seed)
 
-    def group(self, ex: TokenExample) -> List[Dict[str, np.ndarray]]:
-        W, rng = self.layout.window, self.rng
+    def group(self, ex: TokenExample, layout: Optional[Layout] = None) -> List[Dict[str, np.ndarray]]:
+        """`layout`: another sample length than the one the questions were filtered
+        for (train.py's mixed lengths); it must be at least as long, so each fits."""
+        layout = layout or self.layout
+        W, rng = layout.window, self.rng
         doc, to_shown = self.split.shown(ex)
         a, e = to_shown(ex.answer[0]), to_shown(ex.answer[1])
         s = window_with(len(doc), a, e, W, rng)
@@ -328,7 +331,7 @@ class GroupBatches:
 
         answer_chunks = inside(s, [gold]) or [(a - s, e - s)]
         answer_chunks += inside(s, others)
-        samples = [build_input(ex.question, doc[s:s + W], self.layout, (a - s, e - s), answer_chunks)]
+        samples = [build_input(ex.question, doc[s:s + W], layout, (a - s, e - s), answer_chunks)]
         negatives = [c for c in ex.candidates if c[2] == CANDIDATE_LEXICAL]
         negatives += [c for c in ex.candidates if c[2] == CANDIDATE_RANDOM]
         for c in negatives:
@@ -337,18 +340,18 @@ class GroupBatches:
             centre = to_shown((c[0] + c[1]) // 2)
             start = window_avoiding(len(doc), a, e, centre, W)
             if start is not None:
-                samples.append(build_input(ex.question, doc[start:start + W], self.layout,
+                samples.append(build_input(ex.question, doc[start:start + W], layout,
                                            chunks=inside(start, others)))
         while len(samples) < self.group_size:  # window 0 under another document's question
             other = self.examples[int(rng.integers(len(self.examples)))]
             if other.doc_start == ex.doc_start and len(self.examples) > 1:
                 continue
-            samples.append(build_input(other.question, doc[s:s + W], self.layout, chunks=answer_chunks))
+            samples.append(build_input(other.question, doc[s:s + W], layout, chunks=answer_chunks))
         return samples
 
-    def next(self, groups: int) -> Dict[str, torch.Tensor]:
+    def next(self, groups: int, layout: Optional[Layout] = None) -> Dict[str, torch.Tensor]:
         """[groups * group_size] samples, group by group; window 0 of each group holds the answer."""
-        return collate([s for ex in self.picks(groups) for s in self.group(ex)])
+        return collate([s for ex in self.picks(groups) for s in self.group(ex, layout)])
 
     def picks(self, groups: int) -> List[TokenExample]:
         """The next `groups` questions of the order (advances `cursor`)."""

@@ -57,6 +57,9 @@ class Level:
     steps: int = 0
     freeze_trees: bool = False
     seq_len: int = 0  # tokens a sample (question side + window); 0 = the config's seq_len (a curriculum sets it)
+    # Each step draws its sample length from these, uniformly (none: seq_len). None may be shorter than
+    # seq_len, which picks the questions (their answers fit its window, so they fit every length).
+    mixed_lengths: tuple = ()
 
 
 @dataclass
@@ -243,6 +246,15 @@ CONFIGS: Dict[str, TrainConfig] = {
                              seq_len=4096, levels=[Level('tf+tc', minutes=75)], locate_weight=1.0,
                              lexical_first_keep=0.5, lr=2e-4, lr_scales={'soft_match_emb': 10.0},
                              ema_decays=(0.995,), snapshot_every_s=1200.0, seed=4),
+    # The shipped weights trained on at 2k, 4k and 8k tokens a sample, one
+    # length a step drawn uniformly: they trained at 4k only, and on the dev
+    # questions the model alone reads 0.480 / 0.461 / 0.446 MRR at 2k / 4k /
+    # 8k windows (DESIGN §4), against the "8k not below 2k".
+    # --init the shipped weights (import_onnx's copy); a new order (seed 5).
+    'ship-lengths': TrainConfig(name='ship-lengths', model=replace(SHIP_MODEL, match_rarity=True), seq_len=4096,
+                                levels=[Level('tf+tc', minutes=80, seq_len=2048, mixed_lengths=(2048, 4096, 8192))],
+                                locate_weight=1.0, lexical_first_keep=0.5, lr=2e-4, ema_decays=(0.995,),
+                                snapshot_every_s=1200.0, seed=5),
     'ablation-dense': _ablation([Level('dense', tokens=ABLATION_TOKENS)], 'dense'),
     'ablation-tc': _ablation([Level('tc', tokens=ABLATION_TOKENS)]),
     'ablation-tf': _ablation([Level('tf', tokens=ABLATION_TOKENS)], 'tf'),
@@ -590,8 +602,11 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
     if state['level_step'] == 0:
         state['level_tokens'] = 0
     budget_s = level.minutes * 60
-    questions = questions_per_step(cfg, batches.layout.seq_len)
-    rows = (torch.arange(questions * cfg.group_size) % cfg.group_size == 0).to(cfg.device)  # the answer's windows
+    lengths = tuple(level.mixed_lengths) or (batches.layout.seq_len,)
+    if min(lengths) < batches.layout.seq_len:
+        raise ValueError(f'mixed_lengths {lengths}: none may be shorter than the level\'s seq_len '
+                         f'{batches.layout.seq_len}, whose window picks the questions')
+    layouts = {n: layout_for(cfg, n) for n in lengths}
 
     def progress() -> float:
         if budget_s:
@@ -602,10 +617,15 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
     n_leaves = 2 ** cfg.model.tree_depth
     window = {'loss': 0.0, 'relevance': 0.0, 'locate': 0.0, 'chunk': 0.0, 'balance': 0.0, 'steps': 0, 'tokens': 0,
               'seconds': 0.0}
+    drawn = dict.fromkeys(lengths, 0)  # steps a sample length since the last log line
     last_log = last_ckpt = time.monotonic()
     while progress() < 1.0:
         t0 = time.monotonic()
-        batch = {k: v.to(cfg.device) for k, v in batches.next(questions).items()}
+        n = lengths[int(batches.rng.integers(len(lengths)))] if len(lengths) > 1 else lengths[0]
+        drawn[n] += 1
+        questions = questions_per_step(cfg, n)
+        rows = (torch.arange(questions * cfg.group_size) % cfg.group_size == 0).to(cfg.device)  # the answer's windows
+        batch = {k: v.to(cfg.device) for k, v in batches.next(questions, layouts[n]).items()}
         for group in optimizer.param_groups:
             group['lr'] = learning_rate(cfg, state['level_step'], progress()) * group.get('lr_scale', 1.0)
         out = model(batch['input_ids'], batch['segment_ids'], batch['attention_mask'])
@@ -649,6 +669,9 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
                       'chunk_loss': window['chunk'] / window['steps'],
                       'balance': window['balance'] / window['steps'],
                       'tokens_per_s': window['tokens'] / window['seconds'], 'lr': optimizer.param_groups[0]['lr']}
+            if len(lengths) > 1:
+                record['steps_by_length'] = {str(k): v for k, v in drawn.items()}
+                drawn = dict.fromkeys(lengths, 0)
             if out.leaf_ids is not None and level.attention in TREE_KINDS:
                 record['max_leaf_over_mean'] = leaf_balance(out.leaf_ids, n_leaves)
             log.write(**record)
