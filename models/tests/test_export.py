@@ -92,6 +92,19 @@ def test_card_carries_what_the_engine_reads(exported, tmp_path):
     assert card['model_sha256'] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize('levels, read', [
+    ([{'attention': 'tc', 'minutes': 1, 'seq_len': 1024}, {'attention': 'tf+tc', 'minutes': 1, 'seq_len': 0}], 4096),
+    ([{'attention': 'tc', 'minutes': 1, 'seq_len': 2048}], 2048),
+    ([{'attention': 'tf+tc', 'minutes': 1, 'seq_len': 2048, 'mixed_lengths': (2048, 4096, 8192)}], 4096),
+    ([{'attention': 'tf+tc', 'minutes': 1, 'seq_len': 2048, 'mixed_lengths': (2048, 8192)}], 8192),
+])
+def test_the_card_reads_at_the_length_the_last_level_trained_at(exported, levels, read):
+    model, path, _ = exported
+    ckpt = {'train_config': {'name': 'x', 'seq_len': 4096, 'group_size': 3, 'step_tokens': 1, 'levels': levels}}
+    card = model_card(model, path, None, ckpt=ckpt)
+    assert card['reader']['read_tokens'] == read - model.cfg.question_len
+
+
 def test_a_vocabulary_of_another_size_is_refused(exported, tmp_path):
     model, path, _ = exported
     vocab = tmp_path / 'vocab.json'

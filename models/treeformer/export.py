@@ -256,11 +256,17 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
                              f'trained with {cfg.vocab_size}; pass the vocabulary its data was written with')
         card['tokenizer'] = {'vocab': _relative(vocab_path, card_dir), 'version': vocab['version'],
                              'size': int(vocab['size'])}
-    # The engine reads windows of the length the model was trained at (its last level's).
+    # The engine reads windows of the length the model was trained at (its last level's); a level of
+    # mixed lengths trained at several, and reads at its config's seq_len when that is one of them.
     seq_len = cfg.question_len + 64
     if ckpt is not None and 'train_config' in ckpt:
         train_cfg = ckpt['train_config']
-        seq_len = train_cfg['levels'][-1].get('seq_len') or train_cfg['seq_len']
+        last = train_cfg['levels'][-1]
+        mixed = tuple(last.get('mixed_lengths') or ())
+        if mixed:
+            seq_len = train_cfg['seq_len'] if train_cfg['seq_len'] in mixed else max(mixed)
+        else:
+            seq_len = last.get('seq_len') or train_cfg['seq_len']
     # … and score a chunk by the mean of its CHUNK_TOP_TOKENS highest relevance evidence values.
     card['reader'] = {'read_tokens': seq_len - cfg.question_len, 'chunk_top_tokens': CHUNK_TOP_TOKENS}
     if ckpt is None:
