@@ -606,7 +606,12 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
     if min(lengths) < batches.layout.seq_len:
         raise ValueError(f'mixed_lengths {lengths}: none may be shorter than the level\'s seq_len '
                          f'{batches.layout.seq_len}, whose window picks the questions')
-    layouts = {n: layout_for(cfg, n) for n in lengths}
+    # each length's layout, questions a step and answer's-window rows, made once
+    per_length = {}
+    for n in lengths:
+        questions = questions_per_step(cfg, n)
+        per_length[n] = (layout_for(cfg, n), questions,
+                         (torch.arange(questions * cfg.group_size) % cfg.group_size == 0).to(cfg.device))
 
     def progress() -> float:
         if budget_s:
@@ -623,9 +628,8 @@ def run_level(model, optimizer, level: Level, cfg: TrainConfig, batches: GroupBa
         t0 = time.monotonic()
         n = lengths[int(batches.rng.integers(len(lengths)))] if len(lengths) > 1 else lengths[0]
         drawn[n] += 1
-        questions = questions_per_step(cfg, n)
-        rows = (torch.arange(questions * cfg.group_size) % cfg.group_size == 0).to(cfg.device)  # the answer's windows
-        batch = {k: v.to(cfg.device) for k, v in batches.next(questions, layouts[n]).items()}
+        layout, questions, rows = per_length[n]
+        batch = {k: v.to(cfg.device) for k, v in batches.next(questions, layout).items()}
         for group in optimizer.param_groups:
             group['lr'] = learning_rate(cfg, state['level_step'], progress()) * group.get('lr_scale', 1.0)
         out = model(batch['input_ids'], batch['segment_ids'], batch['attention_mask'])
