@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm run export:model`: the shipped reader's three exports, each with its card.
-#   models/treeformer-qa.onnx         TF+TC: ship-long's moving average (EMA 0.995) at its end,
-#                                     written by `average --ema 0.995` (models/README)
+#   models/treeformer-qa.onnx         TF+TC: ship-lengths' moving average (EMA 0.995) at its end,
+#                                     written by `average --ema 0.995` (models/README), read
+#                                     in windows of READ_TOKENS document tokens (chosen on the
+#                                     dev half of the hand-written questions, docs/runs.md)
 #   models/treeformer-qa-coarse.onnx  TC, ship's level 1 (the `attention: coarse` setting)
 #   models/bench/treeformer-qa-dense.onnx  the TF+TC weights with dense attention
 #                                     (MultiHeadAttention): bench:model's twin
@@ -12,8 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export OPENBLAS_NUM_THREADS=1
+READ_TOKENS=2016
 py() { /usr/bin/python3 -m "models.treeformer.$1" "${@:2}"; }
-final=models/checkpoints/ship-long/ema-0.995.pt coarse=models/checkpoints/ship/level-1.pt
+final=models/checkpoints/ship-lengths/ema-0.995.pt coarse=models/checkpoints/ship/level-1.pt
 if [ ! -f "$final" ]; then
   final=models/checkpoints/ship-onnx/level-2.pt
   py import_onnx --model models/treeformer-qa.onnx --out "$final"
@@ -39,6 +42,6 @@ with open(sys.argv[2], 'w') as f:
 PY
   rm -f "$kept"
 }
-export_model "$final" models/treeformer-qa.onnx
+export_model "$final" models/treeformer-qa.onnx --read-tokens "$READ_TOKENS"
 export_model "$coarse" models/treeformer-qa-coarse.onnx
-export_model "$final" models/bench/treeformer-qa-dense.onnx --attention dense
+export_model "$final" models/bench/treeformer-qa-dense.onnx --attention dense --read-tokens "$READ_TOKENS"

@@ -105,6 +105,18 @@ def test_the_card_reads_at_the_length_the_last_level_trained_at(exported, levels
     assert card['reader']['read_tokens'] == read - model.cfg.question_len
 
 
+def test_a_read_length_chosen_on_the_questions_replaces_the_training_length(exported):
+    model, path, _ = exported
+    levels = [{'attention': 'tf+tc', 'minutes': 1, 'seq_len': 2048, 'mixed_lengths': (2048, 4096, 8192)}]
+    ckpt = {'train_config': {'name': 'x', 'seq_len': 4096, 'group_size': 3, 'step_tokens': 1, 'levels': levels}}
+    longest = model.cfg.max_window - model.cfg.question_len
+    assert model_card(model, path, None, ckpt=ckpt, read_tokens=longest // 2)['reader']['read_tokens'] == longest // 2
+    too_long = longest + 1
+    for bad in (0, too_long):
+        with pytest.raises(SystemExit, match='--read-tokens'):
+            model_card(model, path, None, ckpt=ckpt, read_tokens=bad)
+
+
 def test_a_vocabulary_of_another_size_is_refused(exported, tmp_path):
     model, path, _ = exported
     vocab = tmp_path / 'vocab.json'

@@ -217,8 +217,14 @@ def _relative(p, start: Path) -> str:
     return os.path.relpath(Path(p).resolve(), start.resolve())
 
 
-def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], ckpt: Optional[dict]) -> dict:
+def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], ckpt: Optional[dict],
+               read_tokens: Optional[int] = None) -> dict:
+    """`read_tokens`: the document tokens a window the engine reads, when chosen on the hand-written
+    questions rather than taken from the training length (docs/runs.md)."""
     cfg = model.cfg
+    if read_tokens is not None and not 1 <= read_tokens <= cfg.max_window - cfg.question_len:
+        raise SystemExit(f'export: --read-tokens {read_tokens} is outside [1, {cfg.max_window - cfg.question_len}] '
+                         f'(max_window {cfg.max_window} less the question side {cfg.question_len})')
     card_dir = onnx_path.parent
     card = {
         'format': 'treeformer-qa-card/1',
@@ -299,6 +305,8 @@ def model_card(model: Treeformer, onnx_path: Path, vocab_path: Optional[Path], c
                 'averaged_from': ckpt['averaged_from'], 'ema_decay': ckpt.get('ema_decay'),
                 'note': "levels and extrapolation are the run's own weights; the averaged ones are scored by eval:questions"}
         card['data'] = ckpt.get('data')
+    if read_tokens is not None:
+        card['reader']['read_tokens'] = read_tokens
     return card
 
 
@@ -313,6 +321,9 @@ def main() -> None:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--attention', choices=['dense'],
                         help="export the same weights with this attention instead (bench:model's dense twin)")
+    parser.add_argument('--read-tokens', type=int,
+                        help='document tokens a window the engine reads (default: the training length less the '
+                             'question side)')
     args = parser.parse_args()
     torch.set_num_threads(2)
     vocab_path = args.vocab
@@ -330,7 +341,7 @@ def main() -> None:
     if args.attention:
         model.set_attention(args.attention)
     export_onnx(model, args.out)
-    card = model_card(model, args.out, vocab_path, ckpt)
+    card = model_card(model, args.out, vocab_path, ckpt, args.read_tokens)
     card_path = args.out.with_suffix('.json')
     with open(card_path, 'w') as f:
         json.dump(card, f, indent=2)
