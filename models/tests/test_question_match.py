@@ -241,3 +241,58 @@ def test_word_vectors_put_words_of_the_same_contexts_together():
     assert cos(20, 40) < cos(20, 21) - 0.3
     assert float(vectors[20].norm()) == pytest.approx(1.0, abs=1e-5)
     assert float(vectors[60].abs().sum()) == 0.0 and float(vectors[1].abs().sum()) == 0.0  # unseen, special
+
+
+def test_coverage_is_the_share_of_question_words_within_each_radius():
+    model = small(coverage_radii=(1, 3))
+    # question 10 11; document positions 0..7: 10 at 0, 11 at 7, others unrelated
+    ids, seg, mask = inputs([10, 11], [10, 12, 13, 14, 15, 16, 17, 11])
+    cov = model.question_coverage(ids, seg, mask)[0]  # [N, 2]
+    assert cov.shape == (6 + 8, 2)
+    assert cov[:6].abs().sum() == 0  # nothing on the question side
+    # radius 1: 10 is near positions 0-1, 11 near 6-7: half the question each
+    assert cov[6:, 0].tolist() == [0.5, 0.5, 0, 0, 0, 0, 0.5, 0.5]
+    # radius 3: positions 0-3 see 10, 4-7 see 11; none sees both (they are 7 apart)
+    assert cov[6:, 1].tolist() == [0.5] * 8
+    wide = small(coverage_radii=(7,))
+    assert wide.question_coverage(ids, seg, mask)[0, 6:, 0].tolist() == [1.0] * 8
+
+
+def test_coverage_weighs_question_words_by_rarity_and_does_not_depend_on_the_window_around():
+    model = small(match_rarity=True, coverage_radii=(2,))
+    rarity = torch.zeros(64)
+    rarity[10], rarity[11] = 0.75, 0.25
+    model.set_match_rarity(rarity)
+    doc = [13, 10, 13, 13, 13, 13, 13, 11, 13]
+    ids, seg, mask = inputs([10, 11], doc)
+    cov = model.question_coverage(ids, seg, mask)[0, 6:, 0].tolist()
+    assert cov == [0.75, 0.75, 0.75, 0.75, 0, 0.25, 0.25, 0.25, 0.25]
+    # The same tokens inside a longer window get the same coverage: it is local, unlike the window mark.
+    ids2, seg2, mask2 = inputs([10, 11], [13] * 5 + doc + [10] * 5)
+    assert model.question_coverage(ids2, seg2, mask2)[0, 6 + 5 + 2:6 + 5 + 7, 0].tolist() == cov[2:7]
+
+
+def test_without_the_window_mark_the_question_side_does_not_depend_on_the_window():
+    model = small(window_match=False)
+    ids, seg, mask = inputs([10, 11], [11, 12, 10, 13, 1, 2])
+    match = model.question_match(ids, seg, mask)[0].tolist()
+    assert match[:6] == [0] * 6
+    assert match[6:] == [1, 0, 1, 0, 0, 0]
+
+
+def test_coverage_changes_the_output_only_through_coverage_emb():
+    torch.manual_seed(0)
+    covered = small(coverage_radii=(2, 4))
+    plain = small()
+    plain.load_state_dict({k: v for k, v in covered.state_dict().items() if k != 'coverage_emb'})
+    batch = inputs([10, 11], [11, 12, 10, 13, 14, 15])
+    covered.eval(), plain.eval()
+    same = covered(*batch).start_logits
+    assert torch.allclose(same, plain(*batch).start_logits)  # coverage_emb starts at zero
+    with torch.no_grad():
+        covered.coverage_emb.copy_(torch.linspace(-1, 1, 32).view(2, 16))
+    assert not torch.allclose(covered(*batch).start_logits, same)
+    with pytest.raises(ValueError, match='needs question_match'):
+        TreeformerConfig(coverage_radii=(2,))
+    with pytest.raises(ValueError, match='positive'):
+        TreeformerConfig(question_match=True, coverage_radii=(0,))

@@ -67,6 +67,10 @@ class TreeformerConfig:
     soft_match: bool = False  # with question_match: also add soft_match_emb where a word's vector is near another side's word
     soft_match_dim: int = 64  # length of the word vectors (data.word_vectors)
     soft_match_floor: float = 0.5  # cosine below which two different words count as unrelated
+    window_match: bool = True  # with question_match: also mark a question token whose word the window holds
+    # With question_match: for each radius R, a document token gets coverage_emb[R] times the share of the
+    # question's words (by rarity, with match_rarity) that occur within R tokens of it (see question_coverage).
+    coverage_radii: Tuple[int, ...] = ()
     pad_id: int = 0
     cls_id: int = 1
     sep_id: int = 2
@@ -84,6 +88,11 @@ class TreeformerConfig:
             raise ValueError('soft_match reads the word classes of the question match; it needs question_match')
         if not 0.0 <= self.soft_match_floor < 1.0:
             raise ValueError('soft_match_floor is a cosine in [0, 1)')
+        self.coverage_radii = tuple(int(r) for r in self.coverage_radii)  # a card or checkpoint holds a list
+        if self.coverage_radii and not self.question_match:
+            raise ValueError('coverage_radii reads the word classes of the question match; it needs question_match')
+        if any(r < 1 for r in self.coverage_radii):
+            raise ValueError(f'coverage_radii must be positive token counts, not {self.coverage_radii}')
 
     @property
     def head_dim(self) -> int:
@@ -636,6 +645,10 @@ class Treeformer(nn.Module):
             # file never uses; a nearby word vector can stand in for them.
             self.soft_match_emb = nn.Parameter(torch.zeros(cfg.d_model))
             self.register_buffer('word_vectors', torch.zeros(cfg.vocab_size, cfg.soft_match_dim))  # set_word_vectors
+        if cfg.coverage_radii:
+            # The window mark of a question word says whether the whole window holds it, so it means
+            # less the longer the window (DESIGN §4); coverage says it for each token's neighbourhood.
+            self.coverage_emb = nn.Parameter(torch.zeros(len(cfg.coverage_radii), cfg.d_model))
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.span_head = nn.Linear(cfg.d_model, 2)
@@ -650,6 +663,8 @@ class Treeformer(nn.Module):
             nn.init.zeros_(self.match_rarity_emb)
         if cfg.soft_match:
             nn.init.zeros_(self.soft_match_emb)
+        if cfg.coverage_radii:
+            nn.init.zeros_(self.coverage_emb)
         self.set_attention(cfg.attention, cfg.freeze_trees)
 
     @staticmethod
@@ -719,7 +734,35 @@ class Treeformer(nn.Module):
         document = valid & (segment_ids == 1)
         in_question = same.float().amax(-1) * document.float()  # [B,N]
         in_window = (same & document.unsqueeze(-1)).float().amax(1)  # [B,G]
+        if not self.cfg.window_match:
+            in_window = torch.zeros_like(in_window)
         return torch.cat([in_window, in_question[:, G:]], 1)
+
+    def question_coverage(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
+        """[B,N,len(coverage_radii)] float in [0,1]: for each radius R, the share of
+        the question's words (weighted by rarity with match_rarity) that occur
+        within R tokens of a document token (on the document), 0 off it. A
+        window of any length gives a token the same value, where the window
+        mark of question_match depends on everything the window holds."""
+        G = self.cfg.question_len
+        word = self.match_class[input_ids]  # [B,N]
+        valid = attention_mask != 0
+        document = valid & (segment_ids == 1)
+        asked = (word[:, :G] >= 0) & valid[:, :G]  # [B,G]
+        same = (word.unsqueeze(-1) == word[:, :G].unsqueeze(1)) & asked.unsqueeze(1) & document.unsqueeze(-1)  # [B,N,G]
+        weight = asked.float()
+        if self.cfg.match_rarity:
+            weight = weight * self.match_rarity[input_ids[:, :G]]
+        total = weight.sum(-1, keepdim=True).clamp_min(1e-6)  # [B,1]
+        before = F.pad(torch.cumsum(same.float(), 1), (0, 0, 1, 0))  # [B,N+1,G]: matches before position i
+        shares = []
+        for R in self.cfg.coverage_radii:
+            # Padded so that both slices have N rows whatever N is: row i counts the matches in [i-R, i+R].
+            padded = torch.cat([before.new_zeros(before.shape[0], R, G), before,
+                                before[:, -1:].expand(-1, R, -1)], 1)  # [B,N+1+2R,G]
+            near = (padded[:, 2 * R + 1:] - padded[:, :-(2 * R + 1)]) > 0.5  # [B,N,G]
+            shares.append((near.float() * weight.unsqueeze(1)).sum(-1) / total)  # [B,N]
+        return torch.stack(shares, -1) * document.unsqueeze(-1).float()
 
     def soft_question_match(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
         """[B,N] float in [0,1]: how near a token's word vector comes to a
@@ -739,10 +782,12 @@ class Treeformer(nn.Module):
         near = ((cosine - floor) / (1.0 - floor)).clamp(0.0, 1.0) * other.float()  # [B,N,G]
         in_question = near.amax(-1)  # [B,N], 0 off the document
         in_window = near.amax(1)  # [B,G]
+        if not self.cfg.window_match:
+            in_window = torch.zeros_like(in_window)
         return torch.cat([in_window, in_question[:, G:]], 1)
 
     def embed(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
-        """[B,N,C]: token + segment (+ question match, + its rarity, + soft match) embeddings."""
+        """[B,N,C]: token + segment (+ question match, + its rarity, + soft match, + coverage) embeddings."""
         x = self.tok_emb(input_ids) + self.seg_emb(segment_ids)
         if self.cfg.question_match:
             match = self.question_match(input_ids, segment_ids, attention_mask).unsqueeze(-1)  # [B,N,1]
@@ -751,6 +796,8 @@ class Treeformer(nn.Module):
                 x = x + (match * self.match_rarity[input_ids].unsqueeze(-1)) * self.match_rarity_emb
             if self.cfg.soft_match:
                 x = x + self.soft_question_match(input_ids, segment_ids, attention_mask).unsqueeze(-1) * self.soft_match_emb
+            if self.cfg.coverage_radii:
+                x = x + self.question_coverage(input_ids, segment_ids, attention_mask) @ self.coverage_emb
         return x
 
     def forward(self, input_ids, segment_ids, attention_mask) -> SpanOutput:

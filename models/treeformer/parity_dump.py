@@ -3,7 +3,8 @@
   python3 -m models.treeformer.parity_dump --out <dir> [--seed S]
 
 Exports untrained `tiny` models, one per attention kind (tf, tc, tf+tc with
-the ai.treeformer ops, tf+tc also with the soft question match; dense and
+the ai.treeformer ops, tf+tc also with the soft question match and question
+coverage; dense and
 linformer with ordinary ops) to
 <dir>/<kind>/model.onnx, runs PyTorch on fixed inputs, and writes
 <dir>/manifest.json:
@@ -107,8 +108,10 @@ def dump(out: Path, seed: int) -> dict:
     for kind in KINDS:
         cfg = get_config('tiny').model
         cfg.attention = kind
-        # The shipped kind carries the soft question match too (its buffers as the ONNX graph's constants).
+        # The shipped kind carries the soft question match too (its buffers as the ONNX graph's constants),
+        # and question coverage at a radius shorter and one longer than the short document.
         cfg.soft_match, cfg.soft_match_dim = kind == 'tf+tc', 8
+        cfg.coverage_radii = (3, 64) if kind == 'tf+tc' else ()
         torch.manual_seed(seed)
         model = Treeformer(cfg)
         amplify(model, seed)
