@@ -261,7 +261,8 @@ CONFIGS: Dict[str, TrainConfig] = {
     # its place each document token gets the share of the question's words
     # within 128 and within 1,008 tokens of it (question_coverage; 1,008: the
     # half of a 2,016-token window, what a centred 2k read gives its chunk).
-    # --init models/checkpoints/ship-lengths/ema-0.995.pt; a new order (seed 6).
+    # --init models/checkpoints/ship-lengths/ema-0.995.pt; the question order
+    # carries on from ship-lengths' cursor (inherited).
     'ship-cover': TrainConfig(name='ship-cover', model=replace(SHIP_MODEL, match_rarity=True, window_match=False,
                                                                coverage_radii=(128, 1008)),
                               seq_len=4096,
