@@ -719,6 +719,16 @@ class Treeformer(nn.Module):
             raise ValueError(f'word vectors of shape {tuple(vectors.shape)}; the model has {tuple(self.word_vectors.shape)}')
         self.word_vectors.copy_(vectors.to(self.word_vectors))
 
+    def _question_words(self, input_ids, segment_ids, attention_mask):
+        """same [B,N,G]: token n's word class is that of question token g (an asked one);
+        asked [B,G]: question tokens that can match; document [B,N]: valid document tokens."""
+        G = self.cfg.question_len
+        word = self.match_class[input_ids]  # [B,N]
+        valid = attention_mask != 0
+        asked = (word[:, :G] >= 0) & valid[:, :G]
+        same = (word.unsqueeze(-1) == word[:, :G].unsqueeze(1)) & asked.unsqueeze(1)
+        return same, asked, valid & (segment_ids == 1)
+
     def question_match(self, input_ids, segment_ids, attention_mask) -> torch.Tensor:
         """[B,N] float, 1 where a token's word class also occurs on the other side:
         a document token whose word the question uses, a question token whose
@@ -726,12 +736,7 @@ class Treeformer(nn.Module):
         signal can start from (DrQA's exact-match feature); which words matter
         the network learns from the tokens themselves."""
         G = self.cfg.question_len
-        word = self.match_class[input_ids]  # [B,N]
-        valid = attention_mask != 0
-        question = word[:, :G]
-        asked = (question >= 0) & valid[:, :G]  # [B,G]
-        same = (word.unsqueeze(-1) == question.unsqueeze(1)) & asked.unsqueeze(1)  # [B,N,G]
-        document = valid & (segment_ids == 1)
+        same, asked, document = self._question_words(input_ids, segment_ids, attention_mask)
         in_question = same.float().amax(-1) * document.float()  # [B,N]
         in_window = (same & document.unsqueeze(-1)).float().amax(1)  # [B,G]
         if not self.cfg.window_match:
@@ -745,11 +750,8 @@ class Treeformer(nn.Module):
         window of any length gives a token the same value, where the window
         mark of question_match depends on everything the window holds."""
         G = self.cfg.question_len
-        word = self.match_class[input_ids]  # [B,N]
-        valid = attention_mask != 0
-        document = valid & (segment_ids == 1)
-        asked = (word[:, :G] >= 0) & valid[:, :G]  # [B,G]
-        same = (word.unsqueeze(-1) == word[:, :G].unsqueeze(1)) & asked.unsqueeze(1) & document.unsqueeze(-1)  # [B,N,G]
+        same, asked, document = self._question_words(input_ids, segment_ids, attention_mask)
+        same = same & document.unsqueeze(-1)  # [B,N,G]
         weight = asked.float()
         if self.cfg.match_rarity:
             weight = weight * self.match_rarity[input_ids[:, :G]]
